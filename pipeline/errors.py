@@ -1,0 +1,73 @@
+"""One exception family for everything a user can get wrong.
+
+Every error says what failed, where (file, row, cell, YAML key) and what to do next. The CLI turns
+these into `Error: …` and an exit code (`EXIT_CODES` below is the one place the codes live); a
+traceback is shown only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class PipelineError(Exception):
+    """Base class: a message for people, an optional hint, and an exit code."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n  Hint: {self.hint}"
+
+
+class ConfigError(PipelineError):
+    """The protocol (YAML) is invalid: unknown key, wrong type, bad range, missing file."""
+
+    exit_code = 2
+
+
+class InputError(PipelineError):
+    """An input file cannot be read: unknown format, bad encoding, broken structure."""
+
+    exit_code = 3
+
+
+class SourceError(PipelineError):
+    """A search source (an API) failed: HTTP error, bad key, truncated response."""
+
+    exit_code = 4
+
+
+class WorkbookError(PipelineError):
+    """A reviewer workbook failed validation on import; nothing was written."""
+
+    exit_code = 5
+
+
+class StageError(PipelineError):
+    """A stage cannot run: its inputs are missing, or an invariant broke."""
+
+    exit_code = 6
+
+
+EXIT_CODES: dict[type[PipelineError], int] = {
+    cls: cls.exit_code
+    for cls in (PipelineError, ConfigError, InputError, SourceError, WorkbookError, StageError)
+}
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The closest valid key to a typo, or None when nothing is near."""
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean "x"?)' or '' — for appending to a message."""
+    best = closest(word, choices)
+    return f' (did you mean "{best}"?)' if best else ""
