@@ -181,11 +181,15 @@ def make_records(
     seen: dict[str, int] = {}
     for index, (raw, native) in enumerate(zip(raw_list, ids, strict=True)):
         fields, record_warnings = normalise_fields(raw)
-        native_id = clean_text(native) or content_hash(fields)
+        label = raw.get("_where") or f"record {index + 1}"
+        own_id = clean_text(native)
+        native_id = own_id or content_hash(fields)
         seen[native_id] = seen.get(native_id, 0) + 1
         if seen[native_id] > 1:
+            if own_id:
+                warnings.append(f'{label}: id "{own_id}" is used by an earlier record; '
+                                f"this one is kept as {own_id}-{seen[native_id]}")
             native_id = f"{native_id}-{seen[native_id]}"
-        label = raw.get("_where") or f"record {index + 1}"
         warnings.extend(f"{label}: {w}" for w in record_warnings)
         rows.append({
             "record_id": f"{source}:{native_id}",
@@ -193,9 +197,10 @@ def make_records(
             "source_query": source_query,
             "source_record_id": native_id,
             **fields,
-            "retrieved_at": retrieved_at,
-            "run_id": run_id,
-            "first_seen": None,
+            # API runs carry per-page provenance; file imports take the run's.
+            "retrieved_at": raw.get("_retrieved_at") or retrieved_at,
+            "run_id": raw.get("_run_id") or run_id,
+            "first_seen": raw.get("_first_seen") or raw.get("_run_id") or run_id,
         })
     return empty_records(rows), warnings
 

@@ -1,0 +1,167 @@
+"""The `slr` command: parse arguments, call one runner function, print a summary.
+
+This is the one place errors become exit codes: a `PipelineError` prints `Error: …` (and its hint)
+and exits with the code of its class (pipeline/errors.py); anything else is a bug and says so.
+Tracebacks only with `--debug`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import PipelineError
+from .runner import Context, init_review, review_status, run_all, run_search
+
+app = typer.Typer(
+    name="slr",
+    help="Run a systematic literature review: search → dedupe → screen → code → synthesize.\n\n"
+         "Example: slr --root myreview search",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state: dict[str, object] = {"root": Path("."), "config": Path("config/review.yaml"), "debug": False}
+
+
+def _echo(message: str) -> None:
+    typer.echo(message)
+
+
+def _progress_factory():
+    """Progress bars on a terminal, plain lines in CI or when output is piped."""
+    interactive = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def factory(label: str, total: int | None):
+        last = {"printed": -1}
+
+        def report(done: int, total_now: int | None = total) -> None:
+            if interactive:
+                shown = f"/{total_now}" if total_now else ""
+                sys.stderr.write(f"\r{label}: {done}{shown} records")
+                sys.stderr.flush()
+            elif done // 1000 != last["printed"]:
+                last["printed"] = done // 1000
+                typer.echo(f"{label}: {done}{'/' + str(total_now) if total_now else ''} records", err=True)
+
+        return report
+
+    return factory
+
+
+def _context() -> Context:
+    return Context.load(_state["root"], _state["config"], echo=_echo, progress=_progress_factory())
+
+
+@app.callback()
+def _options(
+    root: Annotated[Path, typer.Option("--root", "-r", help="Review root holding config/, data/, outputs/.")] = Path("."),
+    config: Annotated[Path, typer.Option("--config", "-c", help="Protocol file, relative to the root.")] = Path("config/review.yaml"),
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+) -> None:
+    _state.update(root=root, config=config, debug=debug)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder for the new review root (created if missing).")],
+    review_id: Annotated[str, typer.Option("--id", help="Review id: names data/<id>/ and outputs/<id>/.")] = "myreview",
+) -> None:
+    """Create a review root with a commented protocol template.
+
+    Example: slr init my-review --id microcredentials
+    """
+    created = init_review(directory, review_id)
+    typer.echo(f"Created {created[-1]}. Edit it, put your exports under {directory}/data/{review_id}/imports/, "
+               f"then run: slr --root {directory} search")
+
+
+@app.command()
+def search(
+    offline: Annotated[bool, typer.Option("--offline", help="Rebuild API sources from kept raw pages; no network.")] = False,
+    source: Annotated[Optional[list[str]], typer.Option("--source", "-s", help="Run only this source (repeatable).", metavar="NAME")] = None,
+) -> None:
+    """Import every file source and query every API source into 01_search/.
+
+    Writes outputs/<id>/01_search/records.csv (one row per retrieved record) and search_log.csv
+    (one PRISMA-S row per source run). Example: slr -c config/demo.yaml search --offline
+    """
+    ctx = _context()
+    summary = run_search(ctx, offline=offline, only=source)
+    typer.echo(f"{summary.records} records ({summary.new} new since the last run) from "
+               f"{len(summary.per_source)} sources, {summary.warnings} warnings → {ctx.store.relative(summary.folder)}/")
+    if summary.failed:
+        typer.echo(f"Optional sources that failed: {', '.join(summary.failed)}")
+
+
+@app.command()
+def status() -> None:
+    """Show each stage as done / stale / missing, with its counts.
+
+    Example: slr --root myreview status
+    """
+    ctx = _context()
+    typer.echo(f"Review {ctx.protocol.id}: {ctx.protocol.title}")
+    for item in review_status(ctx):
+        counts = ", ".join(f"{k} {v}" for k, v in item.counts.items() if not isinstance(v, dict))
+        reason = f" ({item.reason})" if item.reason and item.state != "missing" else ""
+        typer.echo(f"  {item.folder:<28} {item.state:<8}{reason}{'  ' + counts if counts else ''}")
+        for key, value in item.counts.items():
+            if isinstance(value, dict) and value:
+                typer.echo(f"      {key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
+
+
+@app.command()
+def run(
+    offline: Annotated[bool, typer.Option("--offline", help="No network: API sources come from kept raw pages.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Re-run stages even when up to date.")] = False,
+) -> None:
+    """Run every stage in order, skipping stages whose inputs did not change.
+
+    Example: slr -c config/demo.yaml run --offline
+    """
+    ctx = _context()
+    for item in run_all(ctx, offline=offline, force=force):
+        typer.echo(f"{item.stage}: {'ran' if item.ran else 'skipped'} ({item.reason})")
+    typer.echo(f"Outputs: {ctx.store.relative(ctx.store.outputs_dir)}/")
+
+
+@app.command()
+def version() -> None:
+    """Print the version. Example: slr version"""
+    typer.echo(f"slr {__version__}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the app and map errors to exit codes (the only place this happens)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    command = typer.main.get_command(app)
+    try:
+        # Standalone mode: usage errors print and raise SystemExit; our errors propagate to here.
+        command.main(args=args, prog_name="slr", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except PipelineError as exc:
+        if debug:
+            raise
+        typer.echo(f"Error: {exc}", err=True)
+        return exc.exit_code
+    except Exception as exc:  # a bug: say so plainly, without a traceback unless asked
+        if debug:
+            raise
+        typer.echo(f"Error: internal error ({type(exc).__name__}: {exc}). This is a bug in slr; "
+                   "re-run with --debug for the traceback and report it.", err=True)
+        return 70
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""`slr init DIR`: scaffold a review root with a commented protocol template."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from ..errors import PipelineError
+from ..store import write_text
+
+
+def init_review(directory: Path, review_id: str = "myreview") -> list[Path]:
+    """Create config/, data/<id>/imports/, outputs/ and config/review.yaml; never overwrite a file."""
+    directory = Path(directory)
+    protocol = directory / "config" / "review.yaml"
+    if protocol.exists():
+        raise PipelineError(f"{protocol} already exists; nothing was changed",
+                            hint="edit it, or choose another folder for a new review")
+    template = resources.files("pipeline").joinpath("templates/review.yaml").read_text(encoding="utf-8")
+    created = []
+    for folder in (directory / "config", directory / "data" / review_id / "imports", directory / "outputs"):
+        folder.mkdir(parents=True, exist_ok=True)
+        created.append(folder)
+    write_text(protocol, template.replace("__REVIEW_ID__", review_id))
+    gitignore = directory / ".gitignore"
+    if not gitignore.exists():
+        write_text(gitignore, "# outputs/ is rebuilt from data/ + the protocol by `slr run`\noutputs/\n")
+    created.append(protocol)
+    return created
