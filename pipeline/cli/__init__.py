@@ -1,5 +1,8 @@
 """The `slr` command: parse arguments, call one runner function, print a summary.
 
+Stage verbs with several sub-commands live in their own modules here (one per verb) and are added
+to `app` at the bottom of this file.
+
 This is the one place errors become exit codes: a `PipelineError` prints `Error: …` (and its hint)
 and exits with the code of its class (pipeline/errors.py); anything else is a bug and says so.
 Tracebacks only with `--debug`.
@@ -7,16 +10,16 @@ Tracebacks only with `--debug`.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
-from .errors import PipelineError
-from .runner import Context, init_review, review_status, run_all, run_search
+from .. import __version__
+from ..errors import PipelineError
+from ..runner import init_review, review_status, run_all, run_search
+from .common import context as _context, state as _state
 
 app = typer.Typer(
     name="slr",
@@ -27,38 +30,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-_state: dict[str, object] = {"root": Path("."), "config": Path("config/review.yaml"), "debug": False}
-
-
-def _echo(message: str) -> None:
-    typer.echo(message)
-
-
-def _progress_factory():
-    """Progress bars on a terminal, plain lines in CI or when output is piped."""
-    interactive = sys.stderr.isatty() and not os.environ.get("CI")
-
-    def factory(label: str, total: int | None):
-        last = {"printed": -1}
-
-        def report(done: int, total_now: int | None = total) -> None:
-            if interactive:
-                shown = f"/{total_now}" if total_now else ""
-                sys.stderr.write(f"\r{label}: {done}{shown} records")
-                sys.stderr.flush()
-            elif done // 1000 != last["printed"]:
-                last["printed"] = done // 1000
-                typer.echo(f"{label}: {done}{'/' + str(total_now) if total_now else ''} records", err=True)
-
-        return report
-
-    return factory
-
-
-def _context() -> Context:
-    return Context.load(_state["root"], _state["config"], echo=_echo, progress=_progress_factory())
-
 
 @app.callback()
 def _options(
