@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
@@ -17,28 +19,28 @@ def echo(message: str) -> None:
     typer.echo(message)
 
 
-def progress_factory():
-    """Progress bars on a terminal, plain lines in CI or when output is piped."""
-    interactive = sys.stderr.isatty() and not os.environ.get("CI")
+@contextlib.contextmanager
+def track(label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A rich progress bar on a terminal; a plain line per 1,000 records in CI or when piped."""
+    if sys.stderr.isatty() and not os.environ.get("CI"):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    def factory(label: str, total: int | None):
-        last = {"printed": -1}
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      transient=False) as bar:
+            task = bar.add_task(label, total=None)
+            yield lambda done, total=None: bar.update(task, completed=done, total=total)
+        return
+    shown = {"thousands": -1}
 
-        def report(done: int, total_now: int | None = total) -> None:
-            if interactive:
-                shown = f"/{total_now}" if total_now else ""
-                sys.stderr.write(f"\r{label}: {done}{shown} records")
-                sys.stderr.flush()
-            elif done // 1000 != last["printed"]:
-                last["printed"] = done // 1000
-                typer.echo(f"{label}: {done}{'/' + str(total_now) if total_now else ''} records", err=True)
+    def report(done: int, total: int | None = None) -> None:
+        if done // 1000 != shown["thousands"]:
+            shown["thousands"] = done // 1000
+            typer.echo(f"{label}: {done}{f' of {total}' if total else ''} records", err=True)
 
-        return report
-
-    return factory
+    yield report
 
 
 def context() -> Context:
-    return Context.load(state["root"], state["config"], echo=echo, progress=progress_factory())
+    return Context.load(state["root"], state["config"], echo=echo, track=track)
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import platform
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,15 @@ from ..config import Protocol, load_protocol
 from ..store import ReviewStore, sha256_file
 
 Echo = Callable[[str], None]
+#: A progress callback: (records done, reported total or None).
+Report = Callable[[int, "int | None"], None]
+#: Opens a progress display for one label (a source, a stage) and yields its callback.
+Tracker = Callable[[str], "contextlib.AbstractContextManager[Report]"]
+
+
+@contextlib.contextmanager
+def no_progress(label: str) -> Iterator[Report]:
+    yield lambda done, total=None: None
 
 
 def utc_now() -> dt.datetime:
@@ -35,8 +45,8 @@ class Context:
     store: ReviewStore
     echo: Echo = field(default=lambda message: None)
     clock: Callable[[], dt.datetime] = utc_now
-    #: Factory for progress reporters: (label, total) → callback(done, total).
-    progress: Callable[[str, int | None], Callable[[int, int | None], None]] | None = None
+    #: Progress display per label; the CLI passes bars on a terminal and plain lines elsewhere.
+    track: Tracker = no_progress
 
     @classmethod
     def load(cls, root: Path | str = ".", config: Path | str = "config/review.yaml", **kwargs: Any) -> "Context":

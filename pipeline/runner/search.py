@@ -148,8 +148,8 @@ def _search_api(ctx: Context, source: ApiSource, run_id: str, offline: bool) -> 
     except ImportError:  # the connectors arrive with the search issue
         raise SourceError(f"{source.name}: API sources ({source.type}) are not available in this version",
                           hint="import an export file instead (type: file)") from None
-    reporter = ctx.progress(source.name, None) if ctx.progress else None
-    run = run_api_source(source, ctx.store.raw_dir(source.name), run_id=run_id, offline=offline, progress=reporter)
+    with ctx.track(source.name) as report:
+        run = run_api_source(source, ctx.store.raw_dir(source.name), run_id=run_id, offline=offline, progress=report)
     ids = [raw.get("_id") for raw in run.records]
     frame, warnings = make_records(run.records, source=source.name, source_query=source.query, native_ids=ids,
                                    run_id=run_id)
