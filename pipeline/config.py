@@ -76,24 +76,189 @@ Source = Union[FileSource, ApiSource]
 
 @dataclass(frozen=True)
 class DedupeConfig:
-    """Deduplication settings (the `dedupe:` section)."""
+    """Deduplication settings (the `dedupe:` section). Similarities are rapidfuzz ratios in 0..1.
+
+    Two records are one work when a rule in `pipeline/stages/dedupe/decide.py` says so; these are
+    the levels its rules use. Pairs above `review_title` that no rule merges go to the reviewer.
+    """
 
     enabled: bool = True
+    same_title: float = field(default=0.95, metadata=_range(0.5, 1.0))      # titles that are the same
+    similar_title: float = field(default=0.90, metadata=_range(0.5, 1.0))   # close, with more to agree
+    review_title: float = field(default=0.80, metadata=_range(0.5, 1.0))    # worth a reviewer's look
+    same_authors: float = field(default=0.90, metadata=_range(0.5, 1.0))    # author lists that agree
+    same_venue: float = field(default=0.85, metadata=_range(0.5, 1.0))      # journal names that agree
+    max_year_gap: int = field(default=1, metadata=_range(0, 5))             # online first vs print
+    max_block: int = field(default=50, metadata=_range(2, 100_000))         # larger blocks: windowed
+    window: int = field(default=8, metadata=_range(1, 1000))                # neighbours in a large block
 
 
 @dataclass(frozen=True)
 class YearRule:
+    """`screening.years`: keep works published after `after` and before `before` (both exclusive).
+
+    `after: 2017` proposes excluding 2017 and earlier ("published before 2018"); a work without a
+    year is sent to a reviewer, never excluded for it.
+    """
+
     after: int | None = field(default=None, metadata=_range(1500, 2100))
     before: int | None = field(default=None, metadata=_range(1500, 2100))
 
 
 @dataclass(frozen=True)
+class DocTypeRule:
+    """`screening.doc_types`: document types proposed for exclusion.
+
+    Compared as words, after lower-casing, punctuation → spaces and plural → singular, so
+    "erratum" matches "Erratum" and "Published Erratum"; a few synonyms count as the same type
+    (erratum = correction = corrigendum, retraction = retracted, conference abstract = meeting
+    abstract). A work without a type is not excluded by this rule.
+    """
+
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FieldWeights:
+    """`screening.relevance.weights`: how much one term occurrence counts in each field."""
+
+    title: float = field(default=3.0, metadata=_range(0, None))
+    keywords: float = field(default=2.0, metadata=_range(0, None))
+    abstract: float = field(default=1.0, metadata=_range(0, None))
+
+
+@dataclass(frozen=True)
+class RelevanceConfig:
+    """`screening.relevance`: concept groups of search terms and the score thresholds.
+
+    `groups` maps a concept name to its terms: `*` is a wildcard for the rest of a word
+    (`teacher*`), a hyphen matches a hyphen, a space or nothing (`micro-credential*` also finds
+    "micro credentials" and "microcredentials"), a space matches a space or a hyphen; matching
+    ignores case. `require` lists groups that must match at all (else "not relevant" whatever the
+    score). A work scoring below `floor` is proposed for exclusion, at or above `ceiling` for
+    inclusion, in between it goes to a reviewer; either threshold may be null (never).
+    """
+
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    require: tuple[str, ...] = ()
+    weights: FieldWeights = field(default_factory=FieldWeights)
+    floor: float | None = field(default=1.0, metadata=_range(0, None))
+    ceiling: float | None = field(default=4.0, metadata=_range(0, None))
+
+
+@dataclass(frozen=True)
+class GeographyConfig:
+    """`screening.geography`: which countries and regions a review covers.
+
+    `mode: record` (the default) only describes each work's coverage; `include: [EU, IE]` proposes
+    excluding works whose detected countries all lie outside those countries/regions (works with
+    no detected place go to a reviewer); `exclude: [US]` proposes excluding works whose detected
+    places all lie inside. Entries are ISO codes (IE, IRL), country names, or region names (EU,
+    EHEA, OECD, Europe, Oceania, Global South, … or one defined under `regions`). `evidence`
+    chooses where places are looked for: the `countries` column, `affiliations`, and `text`
+    (title, abstract, keywords).
+    """
+
+    mode: Literal["record", "include", "exclude"] | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ("countries", "affiliations", "text")
+    regions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class QualityLevel:
+    """One level of the quality rubric; a work gets the first level whose conditions all hold.
+
+    `doc_types`: the work's type contains one of these (compared like `doc_types.exclude`);
+    `venue`: the work names a venue (journal, proceedings, book); `body`: a recognised body
+    (`quality.bodies`) is its author, publisher or venue, owns its URL, or is named in its title.
+    A level with no condition matches every work (a catch-all at the end).
+    """
+
+    name: str
+    doc_types: tuple[str, ...] = ()
+    venue: bool = False
+    body: bool = False
+
+
+DEFAULT_QUALITY_LEVELS: tuple[QualityLevel, ...] = (
+    QualityLevel("peer-reviewed", doc_types=("journal article", "article", "review"), venue=True),
+    QualityLevel("recognised body", body=True),
+    QualityLevel("academic", doc_types=("book", "chapter", "conference", "proceeding", "thesis", "dissertation")),
+    QualityLevel("grey literature", doc_types=(
+        "report", "working paper", "preprint", "posted content", "web page", "blog", "news",
+        "magazine", "policy", "standard", "generic", "other")),
+)
+
+#: Recognised bodies: intergovernmental organisations, EU institutions and agencies, quality
+#: assurance agencies and ministries, and the higher-education associations that publish on
+#: micro-credentials. Entries with a dot and no space are web domains (matched against the URL).
+DEFAULT_BODIES: tuple[str, ...] = (
+    "OECD", "UNESCO", "World Bank", "International Labour Organization", "ILO", "UNICEF",
+    "Commonwealth of Learning", "Council of Europe", "European Commission",
+    "Council of the European Union", "European Parliament", "Cedefop", "European Training Foundation",
+    "Eurydice", "European University Association", "ENQA", "EQAR", "Bologna Follow-Up Group",
+    "Inter-American Development Bank", "Asian Development Bank", "African Union", "QAA", "QQI",
+    "HEQCO", "NZQA", "TEQSA", "Department for Education", "Department of Education",
+    "Ministry of Education", "Jisc", "EDUCAUSE", "American Council on Education",
+    "Universities UK", "Universities Australia", "Colleges and Institutes Canada", "ICDE", "EADTU",
+    "oecd.org", "oecd-ilibrary.org", "unesco.org", "europa.eu", "coe.int", "worldbank.org",
+    "ilo.org", "col.org", "eua.eu", "enqa.eu", "qaa.ac.uk", "qqi.ie", "heqco.ca", "nzqa.govt.nz",
+    "teqsa.gov.au", "ed.gov", "gov.uk",
+)
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    """`screening.quality`: the rubric giving each work a quality level, with its evidence.
+
+    `levels` (in order; the defaults are peer-reviewed, recognised body, academic, grey
+    literature), `bodies` (the recognised bodies), `unrated` (the level of a work no level fits),
+    and `exclude`: levels proposed for exclusion (none by default: reviewers judge quality).
+    """
+
+    levels: tuple[QualityLevel, ...] = DEFAULT_QUALITY_LEVELS
+    bodies: tuple[str, ...] = DEFAULT_BODIES
+    unrated: str = "unrated"
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReasonCodes:
+    """`screening.reason_codes`: the reason each criterion gives when it proposes an exclusion.
+
+    These become PRISMA exclusion reasons, so a protocol names them in its own words (and lists
+    them in `reasons` for reviewers). `years` left empty says "published before 2018" for
+    `after: 2017` and "published after 2023" for `before: 2024`.
+    """
+
+    years: str | None = None
+    languages: str = "language"
+    doc_types: str = "document type"
+    relevance: str = "not relevant"
+    geography: str = "outside geography"
+    quality: str = "quality"
+
+
+@dataclass(frozen=True)
 class ScreeningConfig:
-    """Screening criteria (the `screening:` section)."""
+    """Screening criteria (the `screening:` section); see `pipeline.stages.screen.criteria`.
+
+    `languages`: accepted languages as ISO 639 codes or English names (en, eng, English).
+    `reasons`: the exclusion reasons reviewers choose from; `decisions`: their decision values;
+    `accept_proposals`: let proposed decisions stand where no reviewer decided.
+    """
 
     years: YearRule = field(default_factory=YearRule)
     languages: tuple[str, ...] = ()
+    doc_types: DocTypeRule = field(default_factory=DocTypeRule)
+    relevance: RelevanceConfig = field(default_factory=RelevanceConfig)
+    geography: GeographyConfig = field(default_factory=GeographyConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    reason_codes: ReasonCodes = field(default_factory=ReasonCodes)
     reasons: tuple[str, ...] = ()
+    decisions: tuple[str, ...] = ("include", "exclude", "maybe")
     accept_proposals: bool = False
 
 

@@ -1,0 +1,184 @@
+"""Deduplication benchmark: our dedupe stage and bib-dedupe side by side on the same records.
+
+    python bench/dedupe.py cytology_screening          # one shared set
+    python bench/dedupe.py --all                       # every set; writes bench/results/dedupe.md
+    python bench/dedupe.py respiratory --scale 100000  # also the set repeated to 100,000 records
+
+For each tool: FP (unique works lost), FN (duplicates kept), sensitivity, specificity, wrong merges
+(clusters mixing gold groups), seconds and peak memory, scored per gold group as
+../shared/README.md describes (bench/dedupe_sets.py). Time is measured on a plain run, memory
+(tracemalloc peak) on a second run, so that tracing does not slow the timed one. bib-dedupe
+(pinned in the `bench` extra) runs in this process with cpu=1; on scaled sets it is skipped unless
+--bib-dedupe-scaled is given (it takes many minutes there). A figure, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(ROOT), str(HERE)]
+
+from dedupe_sets import SETS, GoldSet, Score, load_set, scaled, score  # noqa: E402
+
+from pipeline.config import DedupeConfig  # noqa: E402
+from pipeline.records import split_list  # noqa: E402
+from pipeline.stages.dedupe import dedupe  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "dedupe"
+RESULTS = HERE / "results" / "dedupe.md"
+
+
+def run_ours(gold: GoldSet) -> dict[str, str]:
+    """record_id → work_id from our stage."""
+    result = dedupe(gold.records, DedupeConfig())
+    return dict(zip(result.records["record_id"], result.records["work_id"], strict=True))
+
+
+def to_bib_dedupe(records: pd.DataFrame) -> pd.DataFrame:
+    """Our record table in bib-dedupe's input shape (BibTeX-like columns, authors joined by " and ")."""
+    def text(name: str) -> pd.Series:
+        return records[name].astype(object).where(records[name].notna(), "").astype(str)
+
+    return pd.DataFrame({
+        "ID": records["record_id"], "ENTRYTYPE": "article", "title": text("title"),
+        "author": [" and ".join(split_list(a)) for a in records["authors"]],
+        "year": text("year"), "journal": text("venue"), "volume": text("volume"), "number": text("issue"),
+        "pages": text("pages"), "doi": text("doi"), "abstract": text("abstract"),
+    })
+
+
+def run_bib_dedupe(gold: GoldSet) -> dict[str, str]:
+    """record_id → cluster label from bib-dedupe 0.11 (prep, block, match, cluster; cpu=1)."""
+    import bib_dedupe.bib_dedupe as bd
+    from bib_dedupe import verbose_print
+
+    verbose_print.verbosity_level = 0
+    prepared = bd.prep(to_bib_dedupe(gold.records), cpu=1)
+    matched = bd.match(bd.block(prepared, cpu=1), cpu=1)
+    clusters = bd.cluster(matched)
+    return {rid: f"c{k}" for k, members in enumerate(clusters) for rid in members}
+
+
+def clear_caches() -> None:
+    """Empty our normalisation caches, so every run starts cold (and its memory is counted)."""
+    from pipeline.stages.dedupe import compare, normalise
+
+    for module in (normalise, compare):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
+
+
+def measure(tool: Callable[[GoldSet], dict[str, str]], gold: GoldSet, memory: bool) -> tuple[Score, float, float | None]:
+    """(score, seconds, peak MiB or None): a timed run, then a traced run for memory."""
+    clear_caches()
+    gc.collect()
+    started = time.perf_counter()
+    clusters = tool(gold)
+    seconds = time.perf_counter() - started
+    peak = None
+    if memory:
+        clear_caches()
+        gc.collect()
+        tracemalloc.start()
+        tool(gold)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return score(gold.groups, clusters), seconds, peak
+
+
+HEADER = ("| set | records | to remove | tool | FP | FN | sensitivity | specificity | wrong merges "
+          "| seconds | peak MiB |\n|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+
+
+def row(gold: GoldSet, tool: str, result: tuple[Score, float, float | None] | None) -> str:
+    lead = f"| {gold.name} | {len(gold.records):,} | {gold.n_to_remove:,} | {tool} |"
+    if result is None:
+        return lead + " – | – | – | – | – | not run | – |"
+    s, seconds, peak = result
+    memory = f"{peak:,.0f}" if peak is not None else "–"
+    return (f"{lead} {s.fp} | {s.fn} | {s.sensitivity:.4f} | {s.specificity:.4f} | {s.mixed_clusters} "
+            f"| {seconds:.1f} | {memory} |")
+
+
+def machine() -> str:
+    versions = []
+    for package in ("pandas", "rapidfuzz", "bib-dedupe"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package} (not installed)")
+    return (f"{platform.platform()}, {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
+            f"Python {platform.python_version()}; {', '.join(versions)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dataset", nargs="?", help="a set in the data folder (e.g. respiratory) or a folder path")
+    parser.add_argument("--all", action="store_true", help="every set; writes bench/results/dedupe.md")
+    parser.add_argument("--scale", type=int, action="append", default=[], metavar="N",
+                        help="also run the set repeated to N records (perturbed copies); may repeat")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help=f"the sets' folder (default {DEFAULT_DATA})")
+    parser.add_argument("--no-bib-dedupe", action="store_true", help="run only our stage")
+    parser.add_argument("--bib-dedupe-scaled", action="store_true", help="run bib-dedupe on scaled sets too")
+    parser.add_argument("--no-memory", action="store_true", help="skip the traced run for peak memory")
+    args = parser.parse_args(argv)
+    if not args.all and not args.dataset:
+        parser.error("name a DATASET or use --all")
+    names = list(SETS) if args.all else [args.dataset]
+    if not args.no_bib_dedupe:
+        try:
+            import bib_dedupe  # noqa: F401
+        except ImportError:
+            print("bib-dedupe is not installed: pip install 'bib-dedupe==0.11.0' (or use --no-bib-dedupe)")
+            return 2
+    lines = [HEADER]
+    print(HEADER, flush=True)
+    for name in names:
+        folder = Path(name) if Path(name).is_dir() else args.data / name
+        if not folder.is_dir():
+            print(f"no such set: {folder}")
+            return 2
+        base = load_set(folder)
+        for gold, is_scaled in [(base, False), *[(scaled(base, n), True) for n in args.scale]]:
+            results = [("ours", measure(run_ours, gold, not args.no_memory))]
+            if not args.no_bib_dedupe and (not is_scaled or args.bib_dedupe_scaled):
+                results.append(("bib-dedupe 0.11.0", measure(run_bib_dedupe, gold, not args.no_memory)))
+            elif not args.no_bib_dedupe:
+                results.append(("bib-dedupe 0.11.0", None))
+            for tool, result in results:
+                lines.append(row(gold, tool, result))
+                print(lines[-1], flush=True)
+    if args.all:
+        stamp = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(
+            "# Deduplication benchmark\n\n"
+            f"`python bench/dedupe.py --all {' '.join(f'--scale {n}' for n in args.scale)}`".rstrip() + f" on {stamp}.  \n"
+            f"Machine: {machine()}.\n\n"
+            "Scored per gold group (../shared/README.md): FP = unique works lost, FN = duplicates "
+            "kept; wrong merges = clusters holding records of more than one gold group. Seconds from a "
+            "plain run, peak memory (tracemalloc) from a second run. bib-dedupe runs with cpu=1 on "
+            "the same record table; scaled sets (`xN`) repeat a set with perturbed copies "
+            "(bench/dedupe_sets.py `scaled`).\n\n" + "\n".join(lines) + "\n",
+            encoding="utf-8")
+        print(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
