@@ -1,0 +1,133 @@
+"""The shared workbook writer/reader: formula safety, dropdowns, highlights, cell-exact errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.errors import WorkbookError
+from pipeline.sheets import Column, Sheet, check_choice, column_ref, read_sheet, write_workbook
+
+FRAME = pd.DataFrame({
+    "work_id": ["W1", "W2", "W3"],
+    "title": ["=HYPERLINK(\"http://evil\")", "Digital badges for teachers", "+1 reasons"],
+    "doi": ["10.1000/xyz", None, "https://example.org/a"],
+    "year": [2019, None, 2021],
+    "decision": [None, None, None],
+})
+
+
+def _write(path: Path, frame: pd.DataFrame = FRAME) -> None:
+    write_workbook(path, [
+        Sheet("Screening", frame, columns=[
+            Column("title", width=60, wrap=True, highlight=True),
+            Column("doi", link="doi"),
+            Column("decision", choices=("include", "exclude", "maybe"), editable=True),
+        ], highlight=re.compile(r"badge\w*|teacher\w*", re.I)),
+        Sheet("About", pd.DataFrame({"key": ["review"], "value": ["demo"]}), hidden=True),
+    ])
+
+
+def test_no_cell_is_a_formula_and_values_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _write(path)
+    ws = load_workbook(path)["Screening"]
+    assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
+    assert ws["B2"].value == "'=HYPERLINK(\"http://evil\")"
+    back = read_sheet(path, "Screening", required=["work_id", "decision"])
+    assert back["title"].tolist() == FRAME["title"].tolist()
+    assert back["_row"].tolist() == [2, 3, 4]
+    assert back["year"].tolist()[0] == 2019
+
+
+def test_layout_dropdown_links_highlight_hidden(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _write(path)
+    book = load_workbook(path, rich_text=True)
+    ws = book["Screening"]
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:E4"
+    assert ws.column_dimensions["B"].width == 60
+    rules = ws.data_validations.dataValidation
+    assert len(rules) == 1 and str(rules[0].sqref) == "E2:E4"
+    assert rules[0].formula1 == "='Lists'!$A$1:$A$3"
+    assert [c.value for c in book["Lists"]["A"]] == ["include", "exclude", "maybe"]
+    assert book["Lists"].sheet_state == "hidden" and book["About"].sheet_state == "hidden"
+    assert ws["C2"].hyperlink.target == "https://doi.org/10.1000/xyz"
+    marked = [str(block.text) for block in ws["B3"].value if hasattr(block, "font")]
+    assert marked == ["badges", "teachers"]
+
+
+def test_reviewer_formula_is_read_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _write(path)
+    book = load_workbook(path)
+    book["Screening"]["E2"] = "=1+1"
+    book.save(path)
+    assert read_sheet(path, "Screening")["decision"].tolist()[0] == "=1+1"
+
+
+def test_missing_column_names_file_sheet_and_found_headers(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _write(path)
+    with pytest.raises(WorkbookError) as err:
+        read_sheet(path, "Screening", required=["decison_x", "work_id"])
+    assert str(err.value).startswith(f'{path}, sheet "Screening": column(s) decison_x missing from row 1 '
+                                     "(found: work_id, title, doi, year, decision)")
+
+
+def test_missing_sheet_suggests_the_closest(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _write(path)
+    with pytest.raises(WorkbookError, match=r'no sheet "Screenin" \(did you mean "Screening"\?\)'):
+        read_sheet(path, "Screenin")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a zip at all", "cannot be read as an Excel workbook"),
+    (None, "file not found"),
+])
+def test_unreadable_workbook(tmp_path: Path, content: bytes | None, message: str) -> None:
+    path = tmp_path / "broken.xlsx"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(WorkbookError, match=message):
+        read_sheet(path, "Screening")
+
+
+def test_truncated_zip_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _write(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(WorkbookError, match="open it in Excel and save it again"):
+        read_sheet(path, "Screening")
+
+
+def test_check_choice_and_cell_reference(tmp_path: Path) -> None:
+    assert check_choice(" Include ", ("include", "exclude"), where="x", column="decision") == "include"
+    assert check_choice(None, ("include",), where="x", column="decision") is None
+    with pytest.raises(WorkbookError, match=r'book.xlsx, E3: decision "exlcude" is not one of: include, exclude '
+                                             r'\(did you mean "exclude"\?\)'):
+        check_choice("exlcude", ("include", "exclude"), where="book.xlsx, E3", column="decision")
+    frame = read_sheet(_saved(tmp_path), "Screening")
+    assert column_ref(frame, "decision", 3) == "E3"
+
+
+def _saved(tmp_path: Path) -> Path:
+    path = tmp_path / "book.xlsx"
+    _write(path)
+    return path
+
+
+def test_control_characters_and_long_text_are_stored(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"title": ["bad\x0bchar", "x" * 40_000]})
+    path = tmp_path / "long.xlsx"
+    write_workbook(path, [Sheet("S", frame)])
+    back = read_sheet(path, "S")["title"].tolist()
+    assert back[0] == "badchar"
+    assert len(back[1]) <= 32_767 and back[1].endswith("[cut at 32,767]")
