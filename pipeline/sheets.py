@@ -252,7 +252,8 @@ def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: An
                 value = value if value.strip() else None
             row[name] = value
         records.append(row)
-    return pd.DataFrame(records, columns=["_row", *seen])
+    # object dtype: pandas would otherwise turn empty cells of text columns into NaN.
+    return pd.DataFrame(records, columns=["_row", *seen], dtype=object)
 
 
 def column_ref(frame: pd.DataFrame, name: str, row: int) -> str:
