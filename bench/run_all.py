@@ -16,7 +16,7 @@ HERE = Path(__file__).parent
 #: script → arguments, in the order the pipeline runs.
 BENCHMARKS: list[tuple[str, list[str]]] = [
     ("search.py", []),
-    ("dedupe.py", ["--all"]),
+    ("dedupe.py", ["--all", "--scale", "25000", "--scale", "100000"]),
     ("screen_criteria.py", []),
     ("screen_workbook.py", []),
 ]

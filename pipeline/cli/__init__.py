@@ -134,5 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+from . import dedupe as _dedupe  # noqa: E402  (stage verbs register after the core commands)
+
+app.add_typer(_dedupe.app, name="dedupe")
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from .context import Context
+from .dedupe import DedupeSummary, run_dedupe
 from .init import init_review
 from .search import SearchSummary, run_search
 from .status import StageStatus, review_status, stage_state
 
-__all__ = ["Context", "SearchSummary", "StageStatus", "init_review", "review_status", "run_all", "run_search",
+__all__ = ["Context", "DedupeSummary", "SearchSummary", "run_dedupe", "StageStatus", "init_review", "review_status", "run_all", "run_search",
            "stage_state", "STAGE_RUNNERS"]
 
 #: Stage name → runner(ctx, offline) in pipeline order. Stages not built yet are simply absent.
 STAGE_RUNNERS: dict[str, Callable[[Context, bool], Any]] = {
     "search": lambda ctx, offline: run_search(ctx, offline=offline),
+    "dedupe": lambda ctx, offline: run_dedupe(ctx),
 }
 
 

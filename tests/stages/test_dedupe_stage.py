@@ -187,3 +187,11 @@ def test_no_records_give_empty_tables() -> None:
     result = dedupe(gold_set("copper").records.iloc[:0], DedupeConfig())
     assert result.records.empty and result.works.empty and result.pairs.empty
     assert list(result.works.columns) == list(WORK_COLUMNS)
+
+
+def test_disabled_dedupe_keeps_every_record_as_its_own_work() -> None:
+    records = copper("258", "259", "260")
+    result = dedupe(pd.concat([records, records.assign(record_id=records["record_id"] + "-copy")]),
+                    DedupeConfig(enabled=False))
+    assert len(result.works) == 6 and result.pairs.empty
+    assert result.records["work_id"].is_unique

@@ -118,6 +118,14 @@ def dedupe(records: pd.DataFrame, config: DedupeConfig, *, previous: pd.DataFram
     ids = table["record_id"].astype(str).tolist()
     position = {rid: i for i, rid in enumerate(ids)}
 
+    if not config.enabled:
+        # Dedupe switched off in the protocol: every record is its own work (ids still stable).
+        work_of, merged_from, split_from = assign_work_ids(ids, list(range(len(ids))), previous)
+        out = records.copy()
+        out["work_id"] = out["record_id"].map(dict(zip(ids, work_of, strict=True)))
+        return DedupeResult(records=out, works=build_works(table, work_of, merged_from, split_from),
+                            pairs=pd.DataFrame(columns=list(PAIR_COLUMNS)))
+
     features = prepare(table)
     found = candidate_pairs(features, max_block=config.max_block, window=config.window)
     sims = compare(features, found, workers=-1)

@@ -149,7 +149,7 @@ def venue_similarity(a: str, b: str) -> float:
 COLUMNS: tuple[str, ...] = (
     "a", "b", "blocked_by", "title", "title_tokens", "doi", "volume", "pages", "authors", "surnames",
     "first_author", "abstract", "venue", "year_gap", "page_one", "page_range", "title_numbers",
-    "kind_a", "kind_b", "generic",
+    "kind_a", "kind_b", "generic", "title_words",
 )
 
 #: Pairs whose titles are less alike than this, with no DOI, volume and pages in common, cannot
@@ -200,6 +200,8 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
     out["kind_a"], out["kind_b"] = kinds[a], kinds[b]
     generic = features["generic"].to_numpy(dtype=bool)
     out["generic"] = generic[a] | generic[b]
+    words = np.array([len(t.split()) for t in titles], dtype=np.int64)
+    out["title_words"] = np.minimum(words[a], words[b])
     return out
 
 

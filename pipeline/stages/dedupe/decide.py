@@ -84,6 +84,8 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
     generic = sims["generic"].to_numpy(dtype=bool)
     other_numbers = numbers == DIFFERENT
     title_authors = same_title & authors_agree
+    missing = [(d != SAME) & (d != DIFFERENT) for d in (doi, volume, pages)]
+    title_only = no_authors & np.isnan(venue) & np.isnan(abstract) & missing[0] & missing[1] & missing[2]
     return [
         Rule("different", "refuse: {kind_a} vs {kind_b}", "kind", text("kind_a") != text("kind_b")),
         Rule("different", "refuse: years {year_gap:.0f} apart", "year", gap > t.max_year_gap),
@@ -121,6 +123,10 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
         # same authors is the same article translated or reworded
         Rule("same", "same: authors or venue, year, volume and pages agree (titles worded differently)", "",
              biblio & same_year & (authors_agree | (no_authors & venue_agree)) & related),
+        # A reference list gives only "YEAR Title": the same long title in the same year, with
+        # nothing else on either record that could tell them apart, is the entry listed twice.
+        Rule("same", "same: identical title (6+ words) and year; nothing else to compare", "",
+             (title >= 0.99) & same_year & title_only & (num("title_words") >= 6)),
         Rule("uncertain", "uncertain: similar titles, not enough else agrees", "",
              (title >= t.review_title) | (tokens >= 0.95)),
         Rule("different", "different: titles differ", "", np.ones(len(sims), dtype=bool)),
