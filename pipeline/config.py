@@ -247,7 +247,8 @@ class ScreeningConfig:
 
     `languages`: accepted languages as ISO 639 codes or English names (en, eng, English).
     `reasons`: the exclusion reasons reviewers choose from; `decisions`: their decision values;
-    `accept_proposals`: let proposed decisions stand where no reviewer decided.
+    `accept_proposals`: let proposed decisions stand where no reviewer decided; `reviewers`: how
+    many reviewers decide each work (2 = blind dual screening, disagreements become conflicts).
     """
 
     years: YearRule = field(default_factory=YearRule)
@@ -260,6 +261,7 @@ class ScreeningConfig:
     reasons: tuple[str, ...] = ()
     decisions: tuple[str, ...] = ("include", "exclude", "maybe")
     accept_proposals: bool = False
+    reviewers: int = field(default=1, metadata=_range(1, 2))
 
 
 @dataclass(frozen=True)

@@ -134,9 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-from . import dedupe as _dedupe  # noqa: E402  (stage verbs register after the core commands)
+from . import dedupe as _dedupe, screen as _screen  # noqa: E402  (stage verbs register after the core commands)
 
 app.add_typer(_dedupe.app, name="dedupe")
+app.add_typer(_screen.app, name="screen")
 
 
 if __name__ == "__main__":

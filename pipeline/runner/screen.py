@@ -1,0 +1,240 @@
+"""`slr screen`: criteria and reviewers' decisions → 03_screen/, reviewer workbooks, imports, agreement.
+
+Reads 02_dedupe/works.csv and the ledger data/<id>/ledger/screening.csv. Writes
+03_screen/proposals.csv (what each criterion found), screened.csv (per work and stage the final
+decision and who made it, and the work's status), included.csv, conflicts.xlsx (when reviewers
+disagree), screening_<stage>_<reviewer>.xlsx (when reviewers are named) and manifest.json with the
+PRISMA counts. Imports validate every row of every workbook before appending to the ledger.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import StageError, WorkbookError
+from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
+from ..sheets import check_choice, column_ref, open_workbook, read_sheet, write_workbook
+from ..stages.screen import criteria, relevance
+from ..stages.screen.agreement import agreement
+from ..stages.screen.decisions import LEDGER_COLUMNS, RESOLUTION, STAGES, final_decisions, map_ledger, prisma_counts
+from ..store import append_csv_rows, read_csv, sha256_file, write_csv
+from .context import Context
+from .screen_sheets import CONFLICTS_SHEET, SCREENING_SHEET, conflicts_sheet, screening_sheet
+
+STAGE = "screen"
+SECTIONS = ("screening",)
+LEDGER = "screening.csv"
+
+
+@dataclass
+class ScreenSummary:
+    works: int
+    statuses: dict[str, int]
+    prisma: dict[str, Any]
+    workbooks: list[Path] = field(default_factory=list)
+    conflicts: Path | None = None
+    folder: Path = Path(".")
+
+
+def _works(ctx: Context) -> tuple[pd.DataFrame, Path]:
+    path = ctx.store.stage_dir("dedupe") / "works.csv"
+    if not path.exists():
+        raise StageError(f"screen: {ctx.store.relative(path)} not found", hint="run `slr dedupe` first")
+    return read_csv(path), path
+
+
+def _ledger(ctx: Context) -> tuple[pd.DataFrame | None, Path]:
+    path = ctx.store.ledger_dir / LEDGER
+    return (read_csv(path) if path.exists() else None), path
+
+
+def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "title_abstract") -> ScreenSummary:
+    """Apply the criteria and the ledger; write 03_screen/ and a workbook per named reviewer."""
+    if stage not in STAGES:
+        raise StageError(f'screen: unknown stage "{stage}"', hint=f"stages are: {', '.join(STAGES)}")
+    started = ctx.clock()
+    config = ctx.protocol.screening
+    works, works_path = _works(ctx)
+    ledger, ledger_path = _ledger(ctx)
+    with ctx.track("screen") as report:
+        proposed = criteria.propose(works, config)
+        report(len(works), len(works))
+    screened = final_decisions(proposed, ledger, reviewers_needed=config.reviewers,
+                               accept_proposals=config.accept_proposals)
+    stage_dir = ctx.store.stage_dir(STAGE)
+    write_csv(stage_dir / "proposals.csv", proposed[["work_id", *criteria.PROPOSAL_COLUMNS]])
+    write_csv(stage_dir / "screened.csv", _screened_view(screened))
+    write_csv(stage_dir / "included.csv", screened[screened["status"] == "included"].drop(
+        columns=["proposed_evidence"], errors="ignore"))
+    vocab = (tuple(config.decisions), criteria.reason_vocabulary(config))
+    highlight = relevance.highlight_pattern(config.relevance)
+    conflicts_path = stage_dir / "conflicts.xlsx"
+    conflicted = screened[screened["status"] == "conflict"].copy()
+    if len(conflicted):
+        conflicted["conflict_stage"] = conflicted["conflict"].str.split(":").str[0]
+        info = ExportInfo(review=ctx.protocol.id, kind="conflicts", ids=tuple(conflicted["work_id"]),
+                          exported_at=started.isoformat())
+        write_workbook(conflicts_path, [conflicts_sheet(conflicted, *vocab, highlight), *info.sheets()])
+    elif conflicts_path.exists():
+        conflicts_path.unlink()  # an output: no conflicts left, no workbook
+    books = []
+    mapped = map_ledger(ledger, works) if ledger is not None else None
+    for reviewer in reviewers or []:
+        todo = awaiting(screened, mapped, reviewer, stage)
+        path = stage_dir / f"screening_{stage}_{_safe(reviewer)}.xlsx"
+        info = ExportInfo(review=ctx.protocol.id, kind="screening", ids=tuple(todo["work_id"]), stage=stage,
+                          reviewer=reviewer, exported_at=started.isoformat())
+        write_workbook(path, [screening_sheet(todo, *vocab, highlight), *info.sheets()])
+        books.append(path)
+    prisma = prisma_counts(screened)
+    statuses = {k: int(v) for k, v in screened["status"].value_counts().sort_index().items()}
+    counts = {"works": len(screened), "status": statuses, **prisma,
+              "decided_by_criteria": int((screened["title_abstract_decided_by"] == "criteria").sum()),
+              "workbooks": {ctx.store.relative(p): int(len(read_sheet(p, SCREENING_SHEET))) for p in books}}
+    inputs = [works_path] + ([ledger_path] if ledger_path.exists() else [])
+    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
+                                                 started=started))
+    return ScreenSummary(works=len(screened), statuses=statuses, prisma=prisma, workbooks=books,
+                         conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir)
+
+
+def awaiting(screened: pd.DataFrame, mapped: pd.DataFrame | None, reviewer: str, stage: str) -> pd.DataFrame:
+    """Works at `stage` with no final decision that `reviewer` has not decided, most relevant first.
+
+    Blind: nothing of other reviewers' decisions is passed on. The order is the protocol's relevance
+    score for now; a ranker learning from the ledger can supply another order here.
+    """
+    reached = screened["title_abstract_decision"].isin(["include", "maybe"]) if stage == "full_text" else True
+    open_ = screened[reached & screened[f"{stage}_decision"].isna() & (screened["status"] == "awaiting")]
+    if mapped is not None and len(mapped):
+        done = set(mapped.loc[(mapped["stage"] == stage) & (mapped["reviewer"] == reviewer), "work_id"])
+        open_ = open_[~open_["work_id"].isin(done)]
+    return open_.sort_values(["relevance_score", "work_id"], ascending=[False, True], kind="stable")
+
+
+def _screened_view(screened: pd.DataFrame) -> pd.DataFrame:
+    """screened.csv: ids, the bibliographic basics, proposals, per-stage outcomes, status."""
+    keep = ["work_id", "title", "year", "doi", "venue", "doc_type", "sources", "record_ids",
+            "countries_detected", "regions", "quality_level", "relevance_score",
+            "proposed_decision", "proposed_reason", "proposed_criterion",
+            *(f"{s}_{x}" for s in STAGES for x in ("decision", "reason", "decided_by")),
+            "status", "awaiting_stage", "excluded_at", "exclusion_reason", "conflict"]
+    return screened.reindex(columns=keep)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name.strip()) or "reviewer"
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass
+class ImportSummary:
+    files: int
+    decisions: int
+    added: int
+    ledger: Path
+
+
+def run_screen_import(ctx: Context, files: list[Path], *, reviewer: str | None = None) -> ImportSummary:
+    """Validate every row of every workbook, then append the new decisions to the ledger."""
+    works, _ = _works(ctx)
+    known = set(works["work_id"])
+    config = ctx.protocol.screening
+    vocab = (tuple(config.decisions), criteria.reason_vocabulary(config))
+    now = ctx.clock().isoformat()
+    rows: list[dict[str, Any]] = []
+    for path in files:
+        rows.extend(_read_decisions(ctx, Path(path), vocab, known, reviewer, now))
+    ledger, ledger_path = _ledger(ctx)
+    added = new_ledger_rows(ledger, rows, key=["work_id", "stage", "reviewer", "role"],
+                            compare=["decision", "reason", "note"])
+    if added:
+        append_csv_rows(ledger_path, added, list(LEDGER_COLUMNS))
+    return ImportSummary(files=len(files), decisions=len(rows), added=len(added), ledger=ledger_path)
+
+
+def _read_decisions(ctx: Context, path: Path, vocab: tuple[tuple[str, ...], tuple[str, ...]], known: set[str],
+                    reviewer: str | None, now: str) -> list[dict[str, Any]]:
+    book = open_workbook(path)
+    info = read_export_info(path, book)
+    check_export(path, info, review=ctx.protocol.id, kinds=["screening", "conflicts"])
+    sheet = SCREENING_SHEET if info.kind == "screening" else CONFLICTS_SHEET
+    frame = read_sheet(path, sheet, required=["work_id", "decision", "reason", "note", "record_ids"], book=book)
+    check_rows(path, sheet, frame, info, "work_id")
+    decisions, reasons = vocab
+    checksum = sha256_file(path)[:16]
+    out = []
+    for row in frame.to_dict("records"):
+        where = f'{path}, sheet "{sheet}"'
+        for name in ("decision", "reason", "note"):
+            value = row[name]
+            if isinstance(value, str) and value.startswith("="):
+                raise WorkbookError(f"{where}, cell {column_ref(frame, name, row['_row'])}: holds a formula "
+                                    f"({value[:40]}); slr reads typed values only",
+                                    hint="type the value itself (a word from the dropdown, or plain text)")
+        decision = check_choice(row["decision"], decisions, where=f"{where}, cell {column_ref(frame, 'decision', row['_row'])}",
+                                column="decision")
+        reason = check_choice(row["reason"], reasons, where=f"{where}, cell {column_ref(frame, 'reason', row['_row'])}",
+                              column="reason")
+        note = str(row["note"]).strip() if row["note"] is not None else None
+        if decision is None:
+            if reason or note:
+                raise WorkbookError(f"{where}, cell {column_ref(frame, 'decision', row['_row'])}: a reason or note "
+                                    "without a decision", hint="choose a decision, or clear the row's reason and note")
+            continue
+        if decision == "exclude" and not reason:
+            raise WorkbookError(f"{where}, cell {column_ref(frame, 'reason', row['_row'])}: an exclusion needs a reason",
+                                hint=f"choose one of: {', '.join(reasons)}")
+        work_id = str(row["work_id"])
+        if work_id not in known and not row.get("record_ids"):
+            raise WorkbookError(f"{where}, cell {column_ref(frame, 'work_id', row['_row'])}: unknown work_id {work_id}",
+                                hint="export a fresh workbook with `slr screen --reviewer NAME`")
+        stage = info.stage if info.kind == "screening" else str(row.get("stage") or "")
+        if stage not in STAGES:
+            raise WorkbookError(f"{where}, cell {column_ref(frame, 'stage', row['_row'])}: unknown stage \"{stage}\"",
+                                hint=f"stages are: {', '.join(STAGES)}")
+        out.append({
+            "work_id": work_id, "stage": stage,
+            "reviewer": (reviewer or info.reviewer or "consensus") if info.kind == "conflicts" else info.reviewer,
+            "role": RESOLUTION if info.kind == "conflicts" else "reviewer",
+            "decision": decision, "reason": reason, "note": note,
+            "time": now, "workbook": path.name, "workbook_checksum": checksum, "record_ids": row.get("record_ids"),
+        })
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreement and status
+
+
+def run_screen_agreement(ctx: Context) -> pd.DataFrame:
+    """Kappa and percent agreement per stage and pair of reviewers, and each reviewer vs the criteria."""
+    works, _ = _works(ctx)
+    ledger, _ = _ledger(ctx)
+    if ledger is None or ledger.empty:
+        raise StageError("screen agreement: the screening ledger is empty",
+                         hint="import reviewers' workbooks first: slr screen import FILE")
+    mapped = map_ledger(ledger, works)
+    mapped = mapped[mapped["role"] != RESOLUTION].sort_values("time", kind="stable")
+    latest = mapped.groupby(["work_id", "stage", "reviewer"], as_index=False).last()
+    proposals_path = ctx.store.stage_dir(STAGE) / "proposals.csv"
+    proposals = None
+    if proposals_path.exists():
+        table = read_csv(proposals_path)
+        proposals = pd.Series(table["proposed_decision"].to_numpy(), index=table["work_id"])
+    return agreement(latest, proposals)
+
+
+def screen_status(ctx: Context) -> dict[str, Any]:
+    """The PRISMA counts of the last `slr screen` (from its manifest), or an error saying to run it."""
+    manifest = ctx.store.read_manifest(STAGE)
+    if manifest is None:
+        raise StageError("screen status: screening has not run yet", hint="run `slr screen`")
+    return manifest["counts"]

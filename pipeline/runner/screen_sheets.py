@@ -1,0 +1,76 @@
+"""The screening workbooks: one per reviewer and stage, and conflicts.xlsx for resolutions.
+
+Only the layout lives here; what goes in them is decided in `runner/screen.py` and the stage.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from ..sheets import Column, Sheet
+
+SCREENING_SHEET = "Screening"
+CONFLICTS_SHEET = "Conflicts"
+
+#: Work columns shown to a reviewer, then the reviewer's own columns.
+SHOWN = ("work_id", "title", "abstract", "year", "venue", "doi", "countries_detected", "relevance_score",
+         "quality_level", "proposed_decision", "proposed_reason")
+REVIEWER_COLUMNS = ("decision", "reason", "note")
+
+
+def _layout(decisions: tuple[str, ...], reasons: tuple[str, ...]) -> list[Column]:
+    return [
+        Column("work_id", width=15),
+        Column("title", width=50, wrap=True, highlight=True),
+        Column("abstract", width=80, wrap=True, highlight=True),
+        Column("year", width=7),
+        Column("venue", width=24, wrap=True),
+        Column("doi", width=22, link="doi"),
+        Column("countries_detected", width=16, wrap=True),
+        Column("relevance_score", width=10, number_format="0.00"),
+        Column("quality_level", width=14, wrap=True),
+        Column("proposed_decision", width=12),
+        Column("proposed_reason", width=18, wrap=True),
+        Column("decision", width=12, choices=decisions, editable=True),
+        Column("reason", width=24, choices=reasons, editable=True, wrap=True),
+        Column("note", width=30, editable=True, wrap=True),
+        Column("record_ids", width=10, hidden=True),
+    ]
+
+
+def screening_sheet(works: pd.DataFrame, decisions: tuple[str, ...], reasons: tuple[str, ...],
+                    highlight: re.Pattern[str] | None) -> Sheet:
+    """The `Screening` sheet: works in the order given, empty reviewer columns, record ids hidden."""
+    table = works.reindex(columns=list(SHOWN)).copy()
+    for name in REVIEWER_COLUMNS:
+        table[name] = None
+    table["record_ids"] = works["record_ids"].to_numpy() if len(works) else []
+    return Sheet(SCREENING_SHEET, table.reset_index(drop=True), columns=_layout(decisions, reasons),
+                 highlight=highlight, freeze="C2")
+
+
+def conflicts_sheet(works: pd.DataFrame, decisions: tuple[str, ...], reasons: tuple[str, ...],
+                    highlight: re.Pattern[str] | None) -> Sheet:
+    """The `Conflicts` sheet: each conflicting work, the stage, what each reviewer said, then the
+    resolution columns."""
+    table = pd.DataFrame({
+        "work_id": works["work_id"].to_numpy(),
+        "stage": works["conflict_stage"].to_numpy(),
+        "conflict": works["conflict"].to_numpy(),
+        "title": works["title"].to_numpy(),
+        "abstract": works["abstract"].to_numpy(),
+        "year": works["year"].to_numpy(),
+        "doi": works["doi"].to_numpy(),
+        "decision": None, "reason": None, "note": None,
+        "record_ids": works["record_ids"].to_numpy(),
+    })
+    columns = [Column("work_id", width=15), Column("stage", width=14), Column("conflict", width=40, wrap=True),
+               Column("title", width=50, wrap=True, highlight=True), Column("abstract", width=70, wrap=True,
+                                                                          highlight=True),
+               Column("year", width=7), Column("doi", width=22, link="doi"),
+               Column("decision", width=12, choices=decisions, editable=True),
+               Column("reason", width=24, choices=reasons, editable=True, wrap=True),
+               Column("note", width=30, editable=True, wrap=True), Column("record_ids", width=10, hidden=True)]
+    return Sheet(CONFLICTS_SHEET, table, columns=columns, highlight=highlight, freeze="D2")
