@@ -1,0 +1,241 @@
+"""`slr screen` end to end on real records: workbooks, imports and their rejections, dual
+screening, conflicts, and decisions that survive re-runs of search and dedupe."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.cli import main
+from pipeline.store import append_csv_rows
+
+ROOT = Path(__file__).parents[2]
+IMPORTS = ROOT / "data" / "demo" / "imports"
+
+PROTOCOL = """\
+id: t
+title: Screening test
+research_questions: {RQ1: "What?"}
+sources:
+  - {name: observatory, type: file, path: data/t/imports/observatory.txt, format: reflist}
+  - {name: embase, type: file, path: data/t/imports/embase.ris}
+screening:
+  years: {after: 2017}
+  relevance:
+    groups:
+      credentials: [micro-credential*, digital badge*, alternative credential*]
+      education: [teacher*, higher education, universit*, lifelong learning]
+    require: [credentials]
+    floor: 1.0
+    ceiling: 1.5
+  reasons: [not about micro-credentials, published before 2018, full text not retrieved]
+  reason_codes: {relevance: not about micro-credentials}
+"""
+
+
+def slr(root: Path, *args: str) -> int:
+    return main(["--root", str(root), *args])
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Path:
+    imports = tmp_path / "data" / "t" / "imports"
+    imports.mkdir(parents=True)
+    for name in ("observatory.txt", "embase.ris", "scopus.ris"):
+        shutil.copy(IMPORTS / name, imports / name)
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "review.yaml").write_text(PROTOCOL)
+    assert slr(tmp_path, "search") == 0 and slr(tmp_path, "dedupe") == 0
+    return tmp_path
+
+
+def out(review: Path) -> Path:
+    return review / "outputs" / "t" / "03_screen"
+
+
+def ledger(review: Path) -> Path:
+    return review / "data" / "t" / "ledger" / "screening.csv"
+
+
+def book(review: Path, reviewer: str, stage: str = "title_abstract") -> Path:
+    return out(review) / f"screening_{stage}_{reviewer}.xlsx"
+
+
+def fill(path: Path, rows: dict[int, tuple]) -> None:
+    """Write (decision, reason, note) into Excel rows of the Screening (or Conflicts) sheet."""
+    wb = load_workbook(path)
+    ws = wb["Screening"] if "Screening" in wb.sheetnames else wb["Conflicts"]
+    header = [c.value for c in ws[1]]
+    for number, values in rows.items():
+        for name, value in zip(("decision", "reason", "note"), values, strict=False):
+            ws.cell(row=number, column=header.index(name) + 1, value=value)
+    wb.save(path)
+
+
+def screened(review: Path) -> pd.DataFrame:
+    return pd.read_csv(out(review) / "screened.csv", dtype=str).set_index("work_id")
+
+
+def test_outputs_and_the_workbook(review: Path) -> None:
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    table = screened(review)
+    counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
+    assert counts["works"] == len(table) == 320
+    assert counts["records_screened"] == counts["records_excluded"] + counts["reports_sought"] + \
+        counts["awaiting_title_abstract"] + counts["conflicts"]
+    proposals = pd.read_csv(out(review) / "proposals.csv")
+    assert proposals["proposed_reason"].value_counts()["published before 2018"] == 14
+    # Without accept_proposals, every work awaits a reviewer: all 320 are in ana's workbook.
+    assert counts["status"] == {"awaiting": 320}
+    wb = load_workbook(book(review, "ana"), rich_text=True)
+    ws = wb["Screening"]
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["work_id", "title", "abstract"] and header[-4:] == ["decision", "reason", "note", "record_ids"]
+    assert ws.max_row == 321 and ws.freeze_panes == "C2" and ws.auto_filter.ref.startswith("A1:")
+    rules = {str(r.sqref): r.formula1 for r in ws.data_validations.dataValidation}
+    assert rules == {"L2:L321": "='Lists'!$A$1:$A$3", "M2:M321": "='Lists'!$B$1:$B$3"}
+    assert [c.value for c in wb["Lists"]["B"]] == ["not about micro-credentials", "published before 2018",
+                                                   "full text not retrieved"]
+    assert wb["slr"].sheet_state == "hidden" and ws.column_dimensions["O"].hidden
+    meta = {r[0].value: r[1].value for r in wb["slr"].iter_rows(min_row=2)}
+    assert (meta["review"], meta["kind"], meta["stage"], meta["reviewer"], meta["rows"]) == \
+        ("t", "screening", "title_abstract", "ana", "320")
+    # Most relevant first, the protocol's terms marked in the titles.
+    scores = [ws.cell(row=r, column=8).value for r in range(2, 322)]
+    assert scores == sorted(scores, reverse=True)
+    assert any(hasattr(ws.cell(row=r, column=2).value, "__iter__") and not isinstance(ws.cell(row=r, column=2).value, str)
+               for r in range(2, 12))
+
+
+def test_import_is_validated_appended_and_idempotent(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    path = book(review, "ana")
+    fill(path, {2: ("include", None, "core source"), 3: ("exclude", "not about micro-credentials", None),
+                4: ("Maybe",)})
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(path)) == 0
+    assert "3 decisions read from 1 file(s); 3 new or changed added" in capsys.readouterr().out
+    rows = pd.read_csv(ledger(review))
+    assert rows[["stage", "reviewer", "role", "decision"]].values.tolist() == [
+        ["title_abstract", "ana", "reviewer", "include"], ["title_abstract", "ana", "reviewer", "exclude"],
+        ["title_abstract", "ana", "reviewer", "maybe"]]
+    assert rows["record_ids"].notna().all()
+    before = ledger(review).read_bytes()
+    assert slr(review, "screen", "import", str(path)) == 0
+    assert ledger(review).read_bytes() == before
+    fill(path, {3: ("include", None, None)})  # a changed decision adds a row; history stays
+    assert slr(review, "screen", "import", str(path)) == 0
+    assert len(pd.read_csv(ledger(review))) == 4
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    # The new workbook lists only the works still awaiting ana.
+    assert load_workbook(book(review, "ana"))["Screening"].max_row == 320 - 3 + 1
+
+
+@pytest.mark.parametrize("edit, message", [
+    ({2: ("exclude", None, None)}, "cell M2: an exclusion needs a reason"),
+    ({2: ("exclud", None, None)}, 'cell L2: decision "exclud" is not one of: include, exclude, maybe (did you mean "exclude"?)'),
+    ({2: ("exclude", "too old", None)}, 'cell M2: reason "too old" is not one of'),
+    ({2: ("include", None, "=HYPERLINK(\"x\")")}, "cell N2: holds a formula"),
+    ({2: (None, None, "unsure")}, "cell L2: a reason or note without a decision"),
+])
+def test_rejected_rows_leave_the_ledger_byte_identical(review: Path, capsys: pytest.CaptureFixture[str],
+                                                       edit: dict, message: str) -> None:
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    good = book(review, "ana")
+    fill(good, {5: ("include",)})
+    assert slr(review, "screen", "import", str(good)) == 0
+    before = ledger(review).read_bytes()
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    fill(book(review, "ana"), edit)
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(book(review, "ana"))) == 5
+    err = capsys.readouterr().err
+    assert message in err and 'sheet "Screening"' in err and "Traceback" not in err
+    assert ledger(review).read_bytes() == before
+
+
+def test_deleted_rows_and_other_stage_are_refused(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    path = book(review, "ana")
+    wb = load_workbook(path)
+    wb["Screening"].delete_rows(5)
+    wb.save(path)
+    assert slr(review, "screen", "import", str(path)) == 5
+    assert "1 row(s) deleted since export" in capsys.readouterr().err
+    assert not ledger(review).exists()
+
+
+def test_blind_dual_screening_kappa_and_conflicts(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    protocol = review / "config" / "review.yaml"
+    protocol.write_text(PROTOCOL + "  reviewers: 2\n")
+    assert slr(review, "screen", "--reviewer", "ana", "--reviewer", "bo") == 0
+    # Both see the same works in the same order; each fills the first 4 rows.
+    fill(book(review, "ana"), {2: ("include",), 3: ("include",), 4: ("exclude", "not about micro-credentials"),
+                               5: ("exclude", "not about micro-credentials")})
+    fill(book(review, "bo"), {2: ("include",), 3: ("exclude", "not about micro-credentials"),
+                              4: ("exclude", "not about micro-credentials"), 5: ("exclude", "not about micro-credentials")})
+    assert slr(review, "screen", "import", str(book(review, "ana")), str(book(review, "bo"))) == 0
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    # Blind: ana's new workbook has none of bo's decisions and none of the works she did.
+    ws = load_workbook(book(review, "ana"))["Screening"]
+    assert ws.max_row == 320 - 4 + 1
+    assert "bo" not in {str(c.value) for row in ws.iter_rows() for c in row}
+    capsys.readouterr()
+    assert slr(review, "screen", "agreement") == 0
+    # 4 works, 3 agree; ana 2 inc/2 exc, bo 1 inc/3 exc: p_e = (2*1 + 2*3)/16 = 0.5 → kappa 0.5
+    assert "title_abstract  ana vs bo: 4 works, 75.0% agreement, kappa 0.500" in capsys.readouterr().out
+    table = screened(review)
+    assert (table["status"] == "conflict").sum() == 1
+    conflicts = out(review) / "conflicts.xlsx"
+    fill(conflicts, {2: ("exclude", "not about micro-credentials", "agreed in meeting")})
+    assert slr(review, "screen", "import", str(conflicts), "--reviewer", "eve") == 0
+    assert slr(review, "screen") == 0
+    table = screened(review)
+    assert (table["status"] == "conflict").sum() == 0 and not conflicts.exists()
+    assert (table["title_abstract_decided_by"] == "eve (resolution)").sum() == 1
+    assert (table["title_abstract_decided_by"] == "ana+bo").sum() == 3
+
+
+def test_decisions_survive_new_records_and_a_merge_makes_a_conflict(review: Path) -> None:
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    fill(book(review, "ana"), {2: ("include",), 3: ("exclude", "not about micro-credentials")})
+    assert slr(review, "screen", "import", str(book(review, "ana"))) == 0
+    decided = pd.read_csv(ledger(review))
+    first, second = decided["work_id"].tolist()
+    # New records arrive (Scopus): ana's decisions stay on their works.
+    (review / "config" / "review.yaml").write_text(PROTOCOL.replace(
+        "screening:", "  - {name: scopus, type: file, path: data/t/imports/scopus.ris}\nscreening:"))
+    assert slr(review, "search") == 0 and slr(review, "dedupe") == 0 and slr(review, "screen") == 0
+    table = screened(review)
+    assert len(table) == 326
+    assert table.loc[first, "title_abstract_decision"] == "include"
+    assert table.loc[second, "title_abstract_decision"] == "exclude"
+    # A reviewer tells dedupe the two works are one (a dedupe ledger row, as `slr dedupe import`
+    # writes it): the merged work carries two different decisions, which is a conflict.
+    ids = [str(decided.loc[decided["work_id"] == w, "record_ids"].item()).split("; ")[0] for w in (first, second)]
+    append_csv_rows(review / "data" / "t" / "ledger" / "dedupe.csv",
+                    [{"record_id_a": min(ids), "record_id_b": max(ids), "answer": "same"}],
+                    ["record_id_a", "record_id_b", "answer"])
+    assert slr(review, "dedupe") == 0 and slr(review, "screen") == 0
+    table = screened(review)
+    merged = table[table["record_ids"].str.contains(ids[0], regex=False)]
+    assert len(merged) == 1 and merged["status"].item() == "conflict"
+    assert "works merged by dedupe carry different decisions by ana" in merged["conflict"].item()
+    assert len(pd.read_csv(ledger(review))) == 2  # nothing was overwritten
+
+
+def test_screen_before_dedupe_and_status(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert slr(review, "screen", "status") == 6
+    assert "screening has not run yet" in capsys.readouterr().err
+    assert slr(review, "screen") == 0 and slr(review, "screen", "status") == 0
+    text = capsys.readouterr().out
+    assert "Title/abstract: 320 works screened, 0 excluded, 320 awaiting" in text
+    shutil.rmtree(review / "outputs" / "t" / "02_dedupe")
+    assert slr(review, "screen") == 6
+    assert "run `slr dedupe` first" in capsys.readouterr().err
