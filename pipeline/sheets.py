@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
@@ -41,6 +42,8 @@ _HEADER_FILL = PatternFill("solid", fgColor="305496")
 _EDIT_FILL = PatternFill("solid", fgColor="FFF2CC")
 _EDIT_HEADER_FILL = PatternFill("solid", fgColor="BF8F00")
 _MARK = InlineFont(b=True, color="C00000")
+_HEADER_ALIGN = Alignment(vertical="top", wrap_text=True)
+_LINK_FONT = Font(color="0563C1", underline="single")
 
 
 @dataclass(frozen=True)
@@ -77,18 +80,20 @@ class Sheet:
 
 
 def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
-    """Write the sheets to `path` atomically (an open copy in Excel is never half-written)."""
-    book = Workbook()
-    book.remove(book.active)
+    """Write the sheets to `path` atomically (an open copy in Excel is never half-written).
+
+    openpyxl's write-only mode streams rows, so a 50,000-row workbook is written in seconds; only
+    cells that need a style (wrapped, editable, linked, numbers) carry one.
+    """
+    book = Workbook(write_only=True)
     lists: list[tuple[str, ...]] = []
     for sheet in sheets:
         _write_sheet(book, sheet, lists)
     if lists:
         holder = book.create_sheet(LISTS_SHEET)
         holder.sheet_state = "hidden"
-        for index, values in enumerate(lists, start=1):
-            for row, value in enumerate(values, start=1):
-                holder.cell(row=row, column=index, value=escape_cell(value))
+        for row in range(max(len(values) for values in lists)):
+            holder.append([escape_cell(values[row]) if row < len(values) else None for values in lists])
     with atomic_path(path) as tmp:
         book.save(tmp)
 
@@ -97,54 +102,63 @@ def _write_sheet(book: Workbook, sheet: Sheet, lists: list[tuple[str, ...]]) -> 
     ws = book.create_sheet(_safe_title(sheet.name))
     spec = {c.name: c for c in sheet.columns}
     names = [str(c) for c in sheet.frame.columns]
-    for col, name in enumerate(names, start=1):
-        column = spec.get(name, Column(name))
-        cell = ws.cell(row=1, column=col, value=escape_cell(name))
-        cell.font = _HEADER_FONT
-        cell.fill = _EDIT_HEADER_FILL if column.editable else _HEADER_FILL
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    columns = [spec.get(name, Column(name)) for name in names]
+    rows = len(sheet.frame)
+    for col, column in enumerate(columns, start=1):
         letter = get_column_letter(col)
         ws.column_dimensions[letter].width = column.width
         if column.hidden:
             ws.column_dimensions[letter].hidden = True
-    rows = len(sheet.frame)
-    for col, name in enumerate(names, start=1):
-        column = spec.get(name, Column(name))
-        align = Alignment(vertical="top", wrap_text=column.wrap)
-        values = sheet.frame.iloc[:, col - 1].tolist()
-        for row, value in enumerate(values, start=2):
-            cell = ws.cell(row=row, column=col)
-            value = _cell_value(value)
-            if column.highlight and sheet.highlight is not None and isinstance(value, str):
-                cell.value = _rich(value, sheet.highlight)
-            else:
-                cell.value = escape_cell(value)
-            cell.alignment = align
-            if column.number_format:
-                cell.number_format = column.number_format
-            if column.editable:
-                cell.fill = _EDIT_FILL
-            if column.link and isinstance(value, str) and value:
-                target = f"https://doi.org/{value}" if column.link == "doi" and not value.startswith("http") else value
-                if target.startswith(("https://", "http://")):
-                    cell.hyperlink = target
-                    cell.font = Font(color="0563C1", underline="single")
         if column.choices is not None and rows:
             lists.append(tuple(column.choices))
-            source = f"{quote_sheetname(LISTS_SHEET)}!${get_column_letter(len(lists))}$1:" \
-                     f"${get_column_letter(len(lists))}${max(len(column.choices), 1)}"
-            rule = DataValidation(type="list", formula1=f"={source}", allow_blank=True, showErrorMessage=True,
-                                  errorTitle=f"{name}: not in the list",
-                                  error=f"Choose one of the {name} values in the dropdown, or leave it empty.")
-            ws.add_data_validation(rule)
-            letter = get_column_letter(col)
+            target = get_column_letter(len(lists))
+            rule = DataValidation(type="list", formula1=f"={quote_sheetname(LISTS_SHEET)}!${target}$1:${target}$"
+                                                        f"{max(len(column.choices), 1)}",
+                                  allow_blank=True, showErrorMessage=True, errorTitle=f"{column.name}: not in the list",
+                                  error=f"Choose one of the {column.name} values in the dropdown, or leave it empty.")
             rule.add(f"{letter}2:{letter}{rows + 1}")
+            ws.data_validations.append(rule)
     if sheet.freeze:
         ws.freeze_panes = sheet.freeze
     if sheet.filters and names:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{rows + 1}"
     if sheet.hidden:
         ws.sheet_state = "hidden"
+    header = []
+    for name, column in zip(names, columns, strict=True):
+        cell = WriteOnlyCell(ws, value=escape_cell(name))
+        cell.font, cell.alignment = _HEADER_FONT, _HEADER_ALIGN
+        cell.fill = _EDIT_HEADER_FILL if column.editable else _HEADER_FILL
+        header.append(cell)
+    ws.append(header)
+    wrap = Alignment(vertical="top", wrap_text=True)
+    styled = [column.wrap or column.editable or column.number_format or column.link for column in columns]
+    marks = sheet.highlight
+    for values in sheet.frame.itertuples(index=False, name=None):
+        out: list[Any] = []
+        for value, column, needs_style in zip(values, columns, styled, strict=True):
+            value = _cell_value(value)
+            if column.highlight and marks is not None and isinstance(value, str):
+                value = _rich(value, marks)
+            else:
+                value = escape_cell(value)
+            if not needs_style:
+                out.append(value)
+                continue
+            cell = WriteOnlyCell(ws, value=value)
+            if column.wrap:
+                cell.alignment = wrap
+            if column.editable:
+                cell.fill = _EDIT_FILL
+            if column.number_format:
+                cell.number_format = column.number_format
+            if column.link and isinstance(value, str) and value:
+                target = f"https://doi.org/{value}" if column.link == "doi" and not value.startswith("http") else value
+                if target.startswith(("https://", "http://")):
+                    cell.hyperlink = target
+                    cell.font = _LINK_FONT
+            out.append(cell)
+        ws.append(out)
 
 
 def _cell_value(value: Any) -> Any:
@@ -203,8 +217,8 @@ def open_workbook(path: Path) -> Any:
         raise WorkbookError(f"{path}: not an Excel workbook (.xlsx)",
                             hint="save the file as an Excel workbook (.xlsx) and import that")
     try:
-        # Not read-only: the read-only reader loses data validation and is slower on small books.
-        return load_workbook(path, data_only=False, rich_text=False)
+        # Read-only streams the rows (fast on 50,000-row sheets); values only, never formulas' results.
+        return load_workbook(path, read_only=True, data_only=False, rich_text=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise WorkbookError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
                             hint="open it in Excel and save it again as .xlsx, or re-export it") from None

@@ -81,7 +81,7 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         write_workbook(conflicts_path, [conflicts_sheet(conflicted, *vocab, highlight), *info.sheets()])
     elif conflicts_path.exists():
         conflicts_path.unlink()  # an output: no conflicts left, no workbook
-    books = []
+    books: dict[Path, int] = {}
     mapped = map_ledger(ledger, works) if ledger is not None else None
     for reviewer in reviewers or []:
         todo = awaiting(screened, mapped, reviewer, stage)
@@ -89,16 +89,16 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         info = ExportInfo(review=ctx.protocol.id, kind="screening", ids=tuple(todo["work_id"]), stage=stage,
                           reviewer=reviewer, exported_at=started.isoformat())
         write_workbook(path, [screening_sheet(todo, *vocab, highlight), *info.sheets()])
-        books.append(path)
+        books[path] = len(todo)
     prisma = prisma_counts(screened)
     statuses = {k: int(v) for k, v in screened["status"].value_counts().sort_index().items()}
     counts = {"works": len(screened), "status": statuses, **prisma,
               "decided_by_criteria": int((screened["title_abstract_decided_by"] == "criteria").sum()),
-              "workbooks": {ctx.store.relative(p): int(len(read_sheet(p, SCREENING_SHEET))) for p in books}}
+              "workbooks": {ctx.store.relative(p): n for p, n in books.items()}}
     inputs = [works_path] + ([ledger_path] if ledger_path.exists() else [])
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
                                                  started=started))
-    return ScreenSummary(works=len(screened), statuses=statuses, prisma=prisma, workbooks=books,
+    return ScreenSummary(works=len(screened), statuses=statuses, prisma=prisma, workbooks=list(books),
                          conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir)
 
 
