@@ -265,6 +265,20 @@ class ScreeningConfig:
 
 
 @dataclass(frozen=True)
+class CodingConfig:
+    """`coding:` — where full texts are, and how proposed codes are treated.
+
+    `fulltext`: a folder of PDFs or text files, matched to works by DOI, work id or title;
+    `coders`: 2 compares two coders per theme (kappa, conflicts); `accept_proposals`: proposed
+    codes count where no coder coded a theme (default true; false keeps them proposals only).
+    """
+
+    fulltext: Path | None = field(default=None, metadata={"must_exist": True})
+    coders: int = field(default=1, metadata=_range(1, 2))
+    accept_proposals: bool = True
+
+
+@dataclass(frozen=True)
 class SynthesisConfig:
     """Synthesis and report settings (the `synthesis:` section)."""
 
@@ -282,6 +296,7 @@ class Protocol:
     dedupe: DedupeConfig = field(default_factory=DedupeConfig)
     screening: ScreeningConfig = field(default_factory=ScreeningConfig)
     codebook: Path | None = field(default=None, metadata={"must_exist": True})
+    coding: CodingConfig = field(default_factory=CodingConfig)
     synthesis: SynthesisConfig = field(default_factory=SynthesisConfig)
     root: Path = field(default=Path("."), metadata={"internal": True})
     path: Path = field(default=Path("config/review.yaml"), metadata={"internal": True})
@@ -315,18 +330,7 @@ def load_protocol(path: Path | str, root: Path | str | None = None) -> Protocol:
     if not path.exists():
         raise ConfigError(f"protocol file not found: {path}",
                           hint="pass -c/--config PATH, or create one with `slr init DIR`")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})", hint="save the protocol as UTF-8") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: invalid YAML{where}: {problem}",
-                          hint="check indentation and quote values that contain ':' or '#'") from None
+    text, data = read_yaml(path)
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the protocol must be a mapping of keys (id, title, research_questions, sources)")
     loader = _Loader(root=root.resolve(), file=path)
@@ -339,6 +343,27 @@ def load_protocol(path: Path | str, root: Path | str | None = None) -> Protocol:
         raise ConfigError(f"{path}: sources: at least one source is needed")
     checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return dataclasses.replace(protocol, root=root.resolve(), path=path, checksum=checksum)
+
+
+def read_yaml(path: Path) -> tuple[str, Any]:
+    """A YAML file's text and its data (`safe_load`), or a ConfigError naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
+    try:
+        return text, yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}",
+                          hint="check indentation and quote values that contain ':' or '#'") from None
+
+
+def build_section(cls: type, data: Any, *, root: Path, file: Path, where: str = "") -> Any:
+    """Validate `data` into the dataclass `cls` as the protocol is (errors name `file` and the key path)."""
+    return _Loader(root=root, file=file).build(cls, data, where)
 
 
 class _Loader:

@@ -134,10 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-from . import dedupe as _dedupe, screen as _screen  # noqa: E402  (stage verbs register after the core commands)
+from . import code as _code, dedupe as _dedupe, screen as _screen  # noqa: E402  (verbs register after the core)
 
 app.add_typer(_dedupe.app, name="dedupe")
 app.add_typer(_screen.app, name="screen")
+app.add_typer(_code.app, name="code")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,57 @@
+"""`slr code` and its sub-commands: coding workbook, import, agreement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..runner.code import run_code, run_code_agreement, run_code_import
+from .common import context
+
+app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
+
+
+@app.callback(invoke_without_command=True)
+def code(typer_ctx: typer.Context) -> None:
+    """Propose codes with evidence for the included works; write 04_code/ and coding.xlsx.
+
+    Example: slr -c config/demo.yaml code
+    """
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    ctx = context()
+    s = run_code(ctx)
+    typer.echo(f"{s.works} included works: {s.proposed} codes proposed, {s.codes} codes standing "
+               f"({s.human_themes} themes coded by people); {s.fulltexts} full texts matched, "
+               f"{s.unmatched_files} files unmatched or unreadable → {ctx.store.relative(s.folder)}/")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="coding.xlsx workbooks with codes and extraction filled in.")],
+    coder: Annotated[str, typer.Option("--coder", help="Who coded (kept in the ledger).")] = "coder",
+) -> None:
+    """Check every coded row (reviewed = yes) and extraction row, then add them to the ledgers.
+
+    Nothing is written if any row is wrong; the error names the sheet and cell. Example:
+    slr -c config/demo.yaml code import outputs/demo/04_code/coding.xlsx --coder ana
+    """
+    s = run_code_import(context(), files, coder=coder)
+    typer.echo(f"{s.themes} coded themes and {s.issuers} issuer rows read from {s.files} file(s); "
+               f"{s.added} and {s.issuers_added} new or changed added to the ledgers. Run `slr code` to apply them.")
+
+
+@app.command()
+def agreement() -> None:
+    """Per theme and pair of coders: works both coded, identical code sets, kappa.
+
+    Example: slr -c config/demo.yaml code agreement
+    """
+    table = run_code_agreement(context())
+    if table.empty:
+        typer.echo("No theme coded by two coders yet.")
+    for row in table.to_dict("records"):
+        typer.echo(f"{row['rq']}.{row['theme']:<26} {row['coder_a']} vs {row['coder_b']}: {row['works']} works, "
+                   f"{row['same_codes']} identical, kappa {row['kappa']}")

@@ -1,0 +1,86 @@
+"""The codebook: research question → theme → codes, each with a definition and patterns.
+
+Loaded from YAML (`safe_load`) and validated like the protocol: unknown keys, wrong types and
+missing keys name the YAML path and suggest the closest key. A code without any pattern is an
+error (it could never be proposed), as is a regular expression that does not compile.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import build_section, read_yaml
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Code:
+    definition: str
+    terms: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Theme:
+    label: str
+    codes: dict[str, Code] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    themes: dict[str, Theme] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Codebook:
+    version: str
+    research_questions: dict[str, Question]
+    title: str = ""
+    path: Path = field(default=Path("config/codebook.yaml"), metadata={"internal": True})
+
+    def codes(self) -> Iterator[tuple[str, str, str, Code]]:
+        """(rq, theme, code name, code) for every code, in the file's order."""
+        for rq, question in self.research_questions.items():
+            for theme_name, theme in question.themes.items():
+                for name, code in theme.codes.items():
+                    yield rq, theme_name, name, code
+
+    def themes(self) -> Iterator[tuple[str, str, Theme]]:
+        for rq, question in self.research_questions.items():
+            for theme_name, theme in question.themes.items():
+                yield rq, theme_name, theme
+
+
+def load_codebook(path: Path | str, root: Path | str = ".") -> Codebook:
+    """Read and validate a codebook file (see the module docstring)."""
+    path = Path(path)
+    path = path if path.is_absolute() else Path(root) / path
+    if not path.exists():
+        raise ConfigError(f"codebook not found: {path}", hint="set codebook: in the protocol to the codebook's path")
+    _, data = read_yaml(path)
+    book = build_section(Codebook, data, root=Path(root), file=path)
+    if not book.research_questions:
+        raise ConfigError(f"{path}: research_questions: at least one research question is needed")
+    for rq, question in book.research_questions.items():
+        if not question.themes:
+            raise ConfigError(f"{path}: research_questions.{rq}.themes: at least one theme is needed")
+        for theme_name, theme in question.themes.items():
+            where = f"research_questions.{rq}.themes.{theme_name}"
+            if not theme.codes:
+                raise ConfigError(f"{path}: {where}.codes: at least one code is needed")
+            for name, code in theme.codes.items():
+                at = f"{where}.codes.{name}"
+                if not any(t.strip() for t in code.terms) and not code.regex:
+                    raise ConfigError(f"{path}: {at}: the code has no pattern", hint="add terms: [...] or regex: [...]")
+                for index, pattern in enumerate(code.regex):
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        raise ConfigError(f"{path}: {at}.regex[{index}]: not a regular expression ({exc})") from None
+    return dataclasses.replace(book, path=path)

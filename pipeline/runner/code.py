@@ -1,0 +1,250 @@
+"""`slr code`: propose codes for the included works, write the coding workbook, import coders' work.
+
+Reads 03_screen/included.csv, the codebook, full texts (protocol `coding.fulltext`) and the ledgers
+data/<id>/ledger/coding.csv and extraction.csv. Writes 04_code/: codes.csv (codes as they stand,
+long form), proposals.csv (every proposed code with its evidence), extraction.csv (the issuer case
+studies), fulltext_files.csv (which file matched which work, and the ones that did not),
+coding.xlsx and manifest.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..codebook import Codebook, load_codebook
+from ..errors import ConfigError, StageError, WorkbookError, did_you_mean
+from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
+from ..sheets import Column, Sheet, column_ref, open_workbook, read_sheet, write_workbook
+from ..sources.fulltext import match_fulltexts
+from ..stages.code import LEDGER_COLUMNS, agreement, autocode, final_codes, latest_human
+from ..store import append_csv_rows, read_csv, sha256_file, write_csv
+from .context import Context
+
+STAGE = "code"
+SECTIONS = ("codebook", "coding")
+CODING_SHEET, EXTRACTION_SHEET, CODES_SHEET = "Coding", "Extraction", "Codes"
+EXTRACTION_FIELDS = ("issuer", "country", "platform", "assessment", "award", "credits", "stacking", "portability",
+                     "quality_assurance", "framework_level", "cost", "stakeholders", "source")
+EXTRACTION_LEDGER = (*EXTRACTION_FIELDS, "coder", "time", "workbook", "workbook_checksum")
+
+
+@dataclass
+class CodeSummary:
+    works: int
+    proposed: int
+    codes: int
+    fulltexts: int
+    unmatched_files: int
+    human_themes: int
+    folder: Path
+
+
+def _codebook(ctx: Context) -> Codebook:
+    if ctx.protocol.codebook is None:
+        raise ConfigError(f"{ctx.protocol.path}: codebook: no codebook is set",
+                          hint="add `codebook: config/codebook.yaml` to the protocol")
+    return load_codebook(ctx.protocol.codebook, ctx.root)
+
+
+def _included(ctx: Context) -> tuple[pd.DataFrame, Path]:
+    path = ctx.store.stage_dir("screen") / "included.csv"
+    if not path.exists():
+        raise StageError(f"code: {ctx.store.relative(path)} not found", hint="run `slr screen` first")
+    return read_csv(path), path
+
+
+def _ledger(ctx: Context, name: str) -> tuple[pd.DataFrame | None, Path]:
+    path = ctx.store.ledger_dir / name
+    return (read_csv(path) if path.exists() else None), path
+
+
+def theme_column(rq: str, theme: str) -> str:
+    return f"{rq}.{theme}"
+
+
+def run_code(ctx: Context) -> CodeSummary:
+    """Propose codes with evidence, put the coders' ledger over them, and write 04_code/."""
+    started = ctx.clock()
+    book = _codebook(ctx)
+    works, works_path = _included(ctx)
+    folder = ctx.protocol.coding.fulltext
+    found = match_fulltexts(folder, works) if folder is not None else None
+    with ctx.track("code") as report:
+        proposed = autocode(works, book, found.texts if found else None)
+        report(len(works), len(works))
+    ledger, ledger_path = _ledger(ctx, "coding.csv")
+    extraction, extraction_path = _ledger(ctx, "extraction.csv")
+    codes = final_codes(proposed, ledger, accept_proposals=ctx.protocol.coding.accept_proposals)
+    stage_dir = ctx.store.stage_dir(STAGE)
+    write_csv(stage_dir / "proposals.csv", proposed)
+    write_csv(stage_dir / "codes.csv", codes)
+    latest_extraction = _latest_extraction(extraction)
+    write_csv(stage_dir / "extraction.csv", latest_extraction)
+    if found is not None:
+        write_csv(stage_dir / "fulltext_files.csv", found.files)
+    info = ExportInfo(review=ctx.protocol.id, kind="coding", ids=tuple(works["work_id"]),
+                      stage=f"codebook {book.version}", exported_at=started.isoformat())
+    write_workbook(stage_dir / "coding.xlsx", [_coding_sheet(works, codes, book), _extraction_sheet(latest_extraction),
+                                               _codes_sheet(book), *info.sheets()])
+    human = latest_human(ledger)
+    counts: dict[str, Any] = {
+        "works": len(works), "codebook_version": book.version, "proposed_codes": len(proposed), "codes": len(codes),
+        "codes_per_rq": {str(k): int(v) for k, v in codes.groupby("rq").size().items()},
+        "works_per_theme": {f"{rq}.{theme}": int(n) for (rq, theme), n in
+                            codes.groupby(["rq", "theme"])["work_id"].nunique().items()},
+        "fulltexts_matched": len(found.texts) if found else 0,
+        "fulltext_files_unmatched": int((found.files["status"] != "matched").sum()) if found else 0,
+        "human_coded_themes": len(human), "issuers_extracted": len(latest_extraction),
+    }
+    inputs = [works_path, book.path] + [p for p in (ledger_path, extraction_path) if p.exists()]
+    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
+                                                 started=started))
+    return CodeSummary(works=len(works), proposed=len(proposed), codes=len(codes),
+                       fulltexts=counts["fulltexts_matched"], unmatched_files=counts["fulltext_files_unmatched"],
+                       human_themes=len(human), folder=stage_dir)
+
+
+def _coding_sheet(works: pd.DataFrame, codes: pd.DataFrame, book: Codebook) -> Sheet:
+    table = pd.DataFrame({"work_id": works["work_id"], "title": works["title"], "year": works["year"],
+                          "reviewed": None})
+    by_theme = {key: group for key, group in codes.groupby(["work_id", "rq", "theme"])}
+    columns = [Column("work_id", width=15), Column("title", width=45, wrap=True), Column("year", width=7),
+               Column("reviewed", width=10, choices=("yes",), editable=True)]
+    for rq, theme, _ in book.themes():
+        name = theme_column(rq, theme)
+        cells, evidence = [], []
+        for work_id in works["work_id"]:
+            group = by_theme.get((work_id, rq, theme))
+            cells.append("; ".join(group["code"]) if group is not None else None)
+            evidence.append(" | ".join(f"{c}: {e}" for c, e in zip(group["code"], group["evidence"], strict=True) if e)
+                            if group is not None else None)
+        table[name] = cells
+        table[f"{name} evidence"] = evidence
+        columns += [Column(name, width=22, wrap=True, editable=True), Column(f"{name} evidence", width=40, wrap=True)]
+    table["note"] = None
+    table["record_ids"] = works["record_ids"] if "record_ids" in works else None
+    columns += [Column("note", width=30, wrap=True, editable=True), Column("record_ids", hidden=True)]
+    return Sheet(CODING_SHEET, table, columns=columns, freeze="C2")
+
+
+def _extraction_sheet(latest: pd.DataFrame) -> Sheet:
+    table = latest.reindex(columns=list(EXTRACTION_FIELDS))
+    return Sheet(EXTRACTION_SHEET, table, columns=[Column(n, width=18, wrap=True, editable=True) for n in EXTRACTION_FIELDS])
+
+
+def _codes_sheet(book: Codebook) -> Sheet:
+    rows = [{"column": theme_column(rq, theme), "code": name, "definition": code.definition,
+             "terms": "; ".join(code.terms)} for rq, theme, name, code in book.codes()]
+    return Sheet(CODES_SHEET, pd.DataFrame(rows), columns=[Column("column", width=30), Column("code", width=28),
+                                                           Column("definition", width=70, wrap=True),
+                                                           Column("terms", width=50, wrap=True)])
+
+
+def _latest_extraction(extraction: pd.DataFrame | None) -> pd.DataFrame:
+    if extraction is None or extraction.empty:
+        return pd.DataFrame(columns=list(EXTRACTION_FIELDS))
+    latest = extraction.sort_values("time", kind="stable").groupby(["issuer", "source"], as_index=False).last()
+    return latest.reindex(columns=[*EXTRACTION_FIELDS, "coder"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Import and agreement
+
+
+@dataclass
+class CodeImportSummary:
+    files: int
+    themes: int
+    added: int
+    issuers: int
+    issuers_added: int
+
+
+def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImportSummary:
+    """Validate every coded row and extraction row of every workbook, then append to the ledgers."""
+    book = _codebook(ctx)
+    works, _ = _included(ctx)
+    allowed = {theme_column(rq, theme): list(t.codes) for rq, theme, t in book.themes()}
+    known = set(works["work_id"])
+    now = ctx.clock().isoformat()
+    code_rows: list[dict[str, Any]] = []
+    issuer_rows: list[dict[str, Any]] = []
+    for path in files:
+        path = Path(path)
+        wb = open_workbook(path)
+        info = read_export_info(path, wb)
+        check_export(path, info, review=ctx.protocol.id, kinds=["coding"])
+        frame = read_sheet(path, CODING_SHEET, required=["work_id", "reviewed", *allowed], book=wb)
+        check_rows(path, CODING_SHEET, frame, info, "work_id")
+        checksum = sha256_file(path)[:16]
+        stamp = {"coder": coder, "time": now, "workbook": path.name, "workbook_checksum": checksum}
+        code_rows += _coded(path, frame, allowed, stamp)
+        issuer_rows += _issuers(path, read_sheet(path, EXTRACTION_SHEET, required=list(EXTRACTION_FIELDS), book=wb),
+                                known, stamp)
+    ledger, ledger_path = _ledger(ctx, "coding.csv")
+    added = new_ledger_rows(ledger, code_rows, key=["work_id", "rq", "theme", "coder"], compare=["codes"])
+    extraction, extraction_path = _ledger(ctx, "extraction.csv")
+    added_issuers = new_ledger_rows(extraction, issuer_rows, key=["issuer", "source"], compare=list(EXTRACTION_FIELDS))
+    if added:
+        append_csv_rows(ledger_path, added, list(LEDGER_COLUMNS))
+    if added_issuers:
+        append_csv_rows(extraction_path, added_issuers, list(EXTRACTION_LEDGER))
+    return CodeImportSummary(files=len(files), themes=len(code_rows), added=len(added), issuers=len(issuer_rows),
+                             issuers_added=len(added_issuers))
+
+
+def _coded(path: Path, frame: pd.DataFrame, allowed: dict[str, list[str]], stamp: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for record in frame.to_dict("records"):
+        where = f'{path}, sheet "{CODING_SHEET}"'
+        for name, value in record.items():
+            if isinstance(value, str) and value.startswith("="):
+                raise WorkbookError(f"{where}, cell {column_ref(frame, name, record['_row'])}: holds a formula "
+                                    f"({value[:40]}); slr reads typed values only", hint="type the codes as text")
+        reviewed = str(record["reviewed"] or "").strip().lower()
+        if reviewed not in ("", "yes"):
+            raise WorkbookError(f'{where}, cell {column_ref(frame, "reviewed", record["_row"])}: reviewed "{record["reviewed"]}" '
+                                "is not yes", hint="choose yes from the dropdown once the work is coded, or leave it empty")
+        if reviewed != "yes":
+            continue
+        for column, codes in allowed.items():
+            given = [c.strip() for c in str(record[column] or "").replace(",", ";").split(";") if c.strip()]
+            for code in given:
+                if code not in codes:
+                    raise WorkbookError(f"{where}, cell {column_ref(frame, column, record['_row'])}: \"{code}\" is not "
+                                        f"a code of {column}{did_you_mean(code, codes)}",
+                                        hint=f"codes of {column}: {', '.join(codes)} (see the Codes sheet)")
+            rq, theme = column.split(".", 1)
+            rows.append({"work_id": str(record["work_id"]), "rq": rq, "theme": theme, "codes": "; ".join(sorted(set(given))),
+                         "note": record.get("note"), "record_ids": record.get("record_ids"), **stamp})
+    return rows
+
+
+def _issuers(path: Path, frame: pd.DataFrame, known: set[str], stamp: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for record in frame.to_dict("records"):
+        where = f'{path}, sheet "{EXTRACTION_SHEET}"'
+        values = {name: (str(record[name]).strip() if record[name] is not None else None) for name in EXTRACTION_FIELDS}
+        if not any(values.values()):
+            continue
+        if not values["issuer"]:
+            raise WorkbookError(f"{where}, cell {column_ref(frame, 'issuer', record['_row'])}: a row without an issuer",
+                                hint="name the issuer, or clear the row")
+        if values["source"] not in known:
+            raise WorkbookError(f"{where}, cell {column_ref(frame, 'source', record['_row'])}: source "
+                                f"\"{values['source']}\" is not the work_id of an included work",
+                                hint="put the work_id (column A of the Coding sheet) the information comes from")
+        rows.append({**values, **{k: stamp[k] for k in ("coder", "time", "workbook", "workbook_checksum")}})
+    return rows
+
+
+def run_code_agreement(ctx: Context) -> pd.DataFrame:
+    ledger, _ = _ledger(ctx, "coding.csv")
+    if ledger is None or ledger.empty:
+        raise StageError("code agreement: the coding ledger is empty", hint="import coded workbooks first: slr code import FILE")
+    return agreement(ledger)
+

@@ -1,0 +1,136 @@
+"""`slr code` on the demo's seed works: codes.csv, the coding workbook round trip and its rejections."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("review")
+    for folder in ("config", "data/demo/imports", "data/demo/fulltext", "data/demo/ledger"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    for name in ("demo.yaml", "codebook.yaml"):
+        shutil.copy(ROOT / "config" / name, root / "config" / name)
+    for path in (ROOT / "data" / "demo" / "imports").iterdir():
+        if path.is_file():
+            shutil.copy(path, root / "data" / "demo" / "imports" / path.name)
+    for sub in ("fulltext", "ledger"):
+        for path in (ROOT / "data" / "demo" / sub).iterdir():
+            shutil.copy(path, root / "data" / "demo" / sub / path.name)
+    for verb in ("search", "dedupe", "screen", "code"):
+        assert main(["--root", str(root), "-c", "config/demo.yaml", verb, *(["--offline"] if verb == "search" else [])]) == 0
+    return root
+
+
+@pytest.fixture
+def review(coded: Path, tmp_path: Path) -> Path:
+    root = tmp_path / "r"
+    shutil.copytree(coded, root)
+    return root
+
+
+def slr(root: Path, *args: str) -> int:
+    return main(["--root", str(root), "-c", "config/demo.yaml", *args])
+
+
+def out(root: Path) -> Path:
+    return root / "outputs" / "demo" / "04_code"
+
+
+def ledger(root: Path) -> Path:
+    return root / "data" / "demo" / "ledger" / "coding.csv"
+
+
+def test_codes_and_workbook(review: Path) -> None:
+    codes = pd.read_csv(out(review) / "codes.csv")
+    assert list(codes.columns[:9]) == ["work_id", "rq", "theme", "code", "coder", "evidence", "field", "page", "confidence"]
+    # The demo's ledger has three themes coded by "ana"; everything else is proposed.
+    assert codes["evidence"].notna().all() and set(codes["coder"]) == {"auto", "ana"}
+    assert (codes["field"] == "full_text").sum() > 40  # the two seed pages are coded from their full texts
+    files = pd.read_csv(out(review) / "fulltext_files.csv")
+    assert files["status"].tolist() == ["matched", "matched"]
+    wb = load_workbook(out(review) / "coding.xlsx")
+    ws = wb["Coding"]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["work_id", "title", "year", "reviewed"] and "RQ2.platforms" in header
+    assert "RQ2.platforms evidence" in header and len([h for h in header if h and h.count(".") == 1
+                                                       and not h.endswith("evidence")]) == 17
+    assert [c.value for c in wb["Extraction"][1]][:3] == ["issuer", "country", "platform"]
+    assert wb["slr"].sheet_state == "hidden" and wb["Codes"].max_row == 65
+
+
+def _edit(path: Path, work_row: int, values: dict[str, str | None]) -> None:
+    wb = load_workbook(path)
+    ws = wb["Coding"]
+    header = [c.value for c in ws[1]]
+    for name, value in values.items():
+        ws.cell(row=work_row, column=header.index(name) + 1, value=value)
+    wb.save(path)
+
+
+def test_import_round_trip(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = tmp_path / "coding.xlsx"
+    shutil.copy(out(review) / "coding.xlsx", book)
+    _edit(book, 2, {"reviewed": "yes", "RQ2.awards": "badge; certificate"})
+    wb = load_workbook(book)
+    ws = wb["Extraction"]
+    work = wb["Coding"]["A2"].value
+    ws.append(["Example issuer", "Ireland", "Moodle", None, "badge", None, None, None, None, None, None, None, work])
+    wb.save(book)
+    before = len(pd.read_csv(ledger(review)))
+    capsys.readouterr()
+    assert slr(review, "code", "import", str(book), "--coder", "bo") == 0
+    # The two issuers already in the ledger come back unchanged: only the new row is added.
+    assert "17 coded themes and 3 issuer rows read from 1 file(s); 17 and 1 new or changed added" in \
+        capsys.readouterr().out
+    rows = pd.read_csv(ledger(review))
+    assert len(rows) == before + 17
+    awards = rows[(rows["work_id"] == work) & (rows["theme"] == "awards") & (rows["coder"] == "bo")]
+    assert awards["codes"].tolist() == ["badge; certificate"]
+    snapshot = ledger(review).read_bytes()
+    assert slr(review, "code", "import", str(book), "--coder", "bo") == 0
+    assert ledger(review).read_bytes() == snapshot
+    assert slr(review, "code") == 0
+    codes = pd.read_csv(out(review) / "codes.csv")
+    mine = codes[(codes["work_id"] == work) & (codes["theme"] == "awards") & (codes["rq"] == "RQ2")]
+    assert mine[["code", "coder"]].values.tolist() == [["badge", "bo"], ["certificate", "bo"]]
+    assert "Example issuer" in (out(review) / "extraction.csv").read_text()
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"reviewed": "yes", "RQ2.awards": "badges"}, '"badges" is not a code of RQ2.awards (did you mean "badge"?)'),
+    ({"reviewed": "done"}, 'reviewed "done" is not yes'),
+    ({"reviewed": "yes", "note": "=SUM(1)"}, "holds a formula"),
+])
+def test_rejections_leave_the_ledger_untouched(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               values: dict, message: str) -> None:
+    book = tmp_path / "coding.xlsx"
+    shutil.copy(out(review) / "coding.xlsx", book)
+    _edit(book, 3, values)
+    snapshot = ledger(review).read_bytes()
+    capsys.readouterr()
+    assert slr(review, "code", "import", str(book)) == 5
+    err = capsys.readouterr().err
+    assert message in err and 'sheet "Coding", cell ' in err
+    assert ledger(review).read_bytes() == snapshot
+
+
+def test_extraction_row_must_name_an_included_work(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    book = tmp_path / "coding.xlsx"
+    shutil.copy(out(review) / "coding.xlsx", book)
+    wb = load_workbook(book)
+    wb["Extraction"].append(["Issuer X", None, None, None, None, None, None, None, None, None, None, None, "W0"])
+    wb.save(book)
+    capsys.readouterr()
+    assert slr(review, "code", "import", str(book)) == 5
+    assert 'source "W0" is not the work_id of an included work' in capsys.readouterr().err
