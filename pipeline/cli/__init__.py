@@ -102,6 +102,9 @@ def run(
     for item in run_all(ctx, offline=offline, force=force):
         typer.echo(f"{item.stage}: {'ran' if item.ran else 'skipped'} ({item.reason})")
     typer.echo(f"Outputs: {ctx.store.relative(ctx.store.outputs_dir)}/")
+    workbook = ctx.store.stage_dir("synthesize") / "synthesis.xlsx"
+    if workbook.exists():
+        typer.echo(f"Synthesis: {ctx.store.relative(workbook)}")
 
 
 @app.command()
@@ -134,11 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-from . import code as _code, dedupe as _dedupe, screen as _screen  # noqa: E402  (verbs register after the core)
+from . import code as _code, dedupe as _dedupe, screen as _screen, synthesize as _synthesize  # noqa: E402
 
 app.add_typer(_dedupe.app, name="dedupe")
 app.add_typer(_screen.app, name="screen")
 app.add_typer(_code.app, name="code")
+app.command("synthesize")(_synthesize.synthesize)
 
 
 if __name__ == "__main__":

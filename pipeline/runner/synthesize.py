@@ -1,0 +1,176 @@
+"""`slr synthesize`: the synthesis workbook, report tables, PRISMA diagram, charts, catalogue,
+exports and report draft in outputs/<id>/05_synthesis/.
+
+Reads 01_search/search_log.csv, 02_dedupe/manifest.json, 03_screen/screened.csv and
+included.csv, 04_code/codes.csv and extraction.csv (coding is optional: without it the coding
+sheets are empty), and the codebook. The PRISMA counts are checked before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from ..codebook import Codebook, load_codebook
+from ..errors import StageError
+from ..report.document import markdown_to_docx
+from ..report.exports import to_bibtex, to_csl_json, to_ris
+from ..report.figures import bar_chart, heatmap, prisma_figure, stacked_years
+from ..sheets import Column, Sheet, write_workbook
+from ..stages.synthesis import tables as T
+from ..stages.synthesis.catalogue import catalogue_html, catalogue_markdown
+from ..stages.synthesis.prisma import check, prisma
+from ..stages.synthesis.report import report_markdown
+from ..store import atomic_path, read_csv, write_csv, write_json, write_text
+from .context import Context
+
+STAGE = "synthesize"
+SECTIONS = ("research_questions", "screening", "codebook", "synthesis")
+EXTRACTION_FIELDS = ("country", "platform", "assessment", "award", "credits", "stacking", "portability",
+                     "quality_assurance", "framework_level", "cost", "stakeholders", "source")
+
+
+@dataclass
+class SynthesisSummary:
+    included: int
+    sheets: dict[str, int]
+    workbook: Path
+    folder: Path
+
+
+def _read(ctx: Context, stage: str, name: str, *, required: bool = True, hint: str = "") -> pd.DataFrame | None:
+    path = ctx.store.stage_dir(stage) / name
+    if not path.exists():
+        if required:
+            raise StageError(f"synthesize: {ctx.store.relative(path)} not found", hint=hint)
+        return None
+    return read_csv(path)
+
+
+def _inputs(ctx: Context) -> dict[str, Any]:
+    """Every input, read in one place (so that the column names each stage writes are met here)."""
+    dedupe = ctx.store.read_manifest("dedupe")
+    if dedupe is None:
+        raise StageError("synthesize: 02_dedupe/manifest.json not found", hint="run `slr dedupe` first")
+    book = load_codebook(ctx.protocol.codebook, ctx.root) if ctx.protocol.codebook is not None else None
+    codes = _read(ctx, "code", "codes.csv", required=False)
+    return {
+        "search_log": _read(ctx, "search", "search_log.csv", hint="run `slr search` first"),
+        "dedupe": dedupe["counts"],
+        "screened": _read(ctx, "screen", "screened.csv", hint="run `slr screen` first"),
+        "included": _read(ctx, "screen", "included.csv", hint="run `slr screen` first"),
+        "codes": codes if codes is not None else pd.DataFrame(columns=["work_id", "rq", "theme", "code", "evidence",
+                                                                       "confidence"]),
+        "extraction": _read(ctx, "code", "extraction.csv", required=False),
+        "codebook": book,
+    }
+
+
+def run_synthesize(ctx: Context) -> SynthesisSummary:
+    """Check the PRISMA counts, then write every synthesis output (see the module docstring)."""
+    started = ctx.clock()
+    data = _inputs(ctx)
+    flow = prisma(data["search_log"], data["dedupe"], data["screened"])
+    check(flow, data["dedupe"])
+    included, codes, book = data["included"], data["codes"], data["codebook"]
+    codes = codes[codes["work_id"].isin(set(included["work_id"]))]
+    folder = ctx.store.stage_dir(STAGE)
+    previous_sources = folder / "tables" / "sources.csv"
+    previous = set(read_csv(previous_sources)["work_id"]) if previous_sources.exists() else None
+
+    sources = T.sources(included, data["screened"])
+    extraction = data["extraction"] if data["extraction"] is not None else pd.DataFrame(columns=["issuer", *EXTRACTION_FIELDS])
+    issuers, compare = T.issuers(extraction, EXTRACTION_FIELDS)
+    sheets: dict[str, pd.DataFrame] = {"Sources": sources}
+    if book is not None:
+        sheets["Coding matrix"] = T.coding_matrix(included, codes, book)
+        for rq in book.research_questions:
+            sheets[rq] = T.rq_summary(rq, included, codes, book)
+    sheets["Issuers"] = issuers
+    sheets["Issuers compared"] = compare
+    sheets["By year"] = T.by_year(sources)
+    sheets["By region"] = T.by_region(sources)
+    sheets["By type"] = T.by_type(sources)
+    sheets["Gaps"] = T.gaps(included, codes, book, sources) if book is not None else pd.DataFrame()
+    sheets["PRISMA"] = pd.DataFrame(flow.rows(), columns=["section", "item", "count"])
+    sheets["Search log"] = data["search_log"]
+    sheets["Protocol"] = T.protocol_table(ctx.protocol, book)
+
+    write_workbook(folder / "synthesis.xlsx", [_styled(name, frame) for name, frame in sheets.items()])
+    for name, frame in sheets.items():
+        slug = name.lower().replace(" ", "_")
+        write_csv(folder / "tables" / f"{slug}.csv", frame)
+        write_text(folder / "tables" / f"{slug}.md", f"# {name}\n\n" + T.to_markdown(frame))
+    write_json(folder / "prisma.json", asdict(flow))
+    _save(prisma_figure(flow), folder / "prisma")
+    _figures(folder / "figures", sources, codes, book)
+    title = ctx.protocol.synthesis.title or ctx.protocol.title
+    write_text(folder / "catalogue.md", catalogue_markdown(sources, previous, f"Catalogue: {title}"))
+    write_text(folder / "catalogue.html", catalogue_html(sources, previous, f"Catalogue: {title}"))
+    write_text(folder / "included.ris", to_ris(included))
+    write_text(folder / "included.bib", to_bibtex(included))
+    write_text(folder / "included.csl.json", to_csl_json(included))
+    rq_tables = {rq: sheets[rq] for rq in (book.research_questions if book else {})}
+    report = report_markdown(protocol=ctx.protocol, search_log=data["search_log"], p=flow, rq_tables=rq_tables,
+                             gaps=sheets["Gaps"], sources=sources, codebook_version=book.version if book else None,
+                             issuers=issuers)
+    write_text(folder / "report.md", report)
+    with atomic_path(folder / "report.docx") as tmp:
+        markdown_to_docx(report, folder, tmp)
+    counts = {"included": len(included), "sheets": {k: len(v) for k, v in sheets.items()},
+              "prisma": {k: v for k, v in asdict(flow).items() if k != "notes"}}
+    inputs = [ctx.store.stage_dir(s) / n for s, n in (("search", "search_log.csv"), ("screen", "screened.csv"),
+                                                      ("screen", "included.csv"), ("code", "codes.csv"),
+                                                      ("code", "extraction.csv"))]
+    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=[p for p in inputs if p.exists()], sections=SECTIONS,
+                                                 counts=counts, started=started))
+    return SynthesisSummary(included=len(included), sheets=counts["sheets"], workbook=folder / "synthesis.xlsx",
+                            folder=folder)
+
+
+def _styled(name: str, frame: pd.DataFrame) -> Sheet:
+    """A sheet for people: widths by content, wrapped long text, DOI links, percentages as numbers."""
+    columns = []
+    for column in frame.columns:
+        lengths = [len(str(v)) for v in frame[column].tolist() if v is not None and v == v]
+        longest = int(pd.Series(lengths).quantile(0.9)) if lengths else len(str(column))
+        width = min(max(len(str(column)) + 2, longest + 2, 8), 60)
+        columns.append(Column(str(column), width=width, wrap=width >= 40,
+                              link="doi" if column == "doi" else ("url" if column == "url" else None),
+                              number_format="0.0" if str(column).endswith("percent") else None))
+    return Sheet(name, frame, columns=columns, freeze="B2" if name in ("Sources", "Coding matrix") else "A2")
+
+
+def _save(figure: plt.Figure, stem: Path) -> None:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (".png", ".svg"):
+        with atomic_path(stem.with_suffix(suffix)) as tmp:
+            # A fixed date keeps SVG/PNG bytes stable between identical runs.
+            figure.savefig(tmp, format=suffix[1:], dpi=150, metadata={"Date": None} if suffix == ".svg" else {})
+    plt.close(figure)
+
+
+def _figures(folder: Path, sources: pd.DataFrame, codes: pd.DataFrame, book: Codebook | None) -> None:
+    years = T.by_year(sources).set_index("year").drop(columns=["total"])
+    _save(stacked_years(years, "Included sources per year, by type"), folder / "sources_per_year_by_type")
+    regions = T.by_region(sources)
+    regions = regions[regions["kind"] == "region"].set_index("place")["sources"]
+    _save(bar_chart(regions, "Included sources per region", "sources"), folder / "sources_per_region")
+    if book is None:
+        return
+    for rq in book.research_questions:
+        per_theme = codes[codes["rq"] == rq].groupby("theme")["work_id"].nunique()
+        labels = {name: theme.label for name, theme in book.research_questions[rq].themes.items()}
+        series = pd.Series({labels[t]: int(per_theme.get(t, 0)) for t in labels})
+        _save(bar_chart(series, f"{rq}: sources per theme", "sources"), folder / f"themes_{rq.lower()}")
+    merged = codes.merge(sources[["work_id", "year"]], on="work_id")
+    merged = merged[merged["year"].notna()]
+    if len(merged):
+        grid = merged.assign(theme=merged["rq"] + " " + merged["theme"]).pivot_table(
+            index="theme", columns="year", values="work_id", aggfunc="nunique", fill_value=0)
+        _save(heatmap(grid, "Sources per theme and year"), folder / "theme_year_heatmap")
+

@@ -1,0 +1,77 @@
+"""The whole demo through `slr run --offline`: synthesis.xlsx complete, the diagram drawn from the
+PRISMA sheet's counts, stages skipped when up to date, and outputs reproduced from data/."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).parents[2]
+SHEETS = ["Sources", "Coding matrix", "RQ1", "RQ2", "Issuers", "Issuers compared", "By year", "By region", "By type",
+          "Gaps", "PRISMA", "Search log", "Protocol"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(ROOT / "config", root / "config")
+    shutil.copytree(ROOT / "data" / "demo", root / "data" / "demo",
+                    ignore=lambda folder, names: [n for n in names if Path(folder, n).is_dir() and
+                                                  Path(folder).name == "imports"])
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "run", "--offline"]) == 0
+    return root
+
+
+def synthesis(root: Path) -> Path:
+    return root / "outputs" / "demo" / "05_synthesis"
+
+
+def test_every_sheet_exists_and_is_filled(demo: Path) -> None:
+    book = load_workbook(synthesis(demo) / "synthesis.xlsx")
+    visible = [ws.title for ws in book.worksheets if ws.sheet_state == "visible"]
+    assert visible == SHEETS
+    for name in SHEETS:
+        assert book[name].max_row >= 2, f"sheet {name} is empty"
+    sources = book["Sources"]
+    assert sources.freeze_panes == "B2" and sources.auto_filter.ref
+    assert [c.value for c in sources[1]][:4] == ["work_id", "title", "authors", "year"]
+    for name in ("sources", "prisma", "rq1", "rq2", "gaps", "search_log"):
+        assert (synthesis(demo) / "tables" / f"{name}.csv").exists() and (synthesis(demo) / "tables" / f"{name}.md").exists()
+    for name in ("prisma.png", "prisma.svg", "catalogue.md", "catalogue.html", "included.ris", "included.bib",
+                 "included.csl.json", "report.md", "report.docx", "figures/theme_year_heatmap.png",
+                 "figures/sources_per_year_by_type.svg", "figures/themes_rq1.png", "figures/sources_per_region.png"):
+        assert (synthesis(demo) / name).stat().st_size > 0, name
+
+
+def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
+    flow = json.loads((synthesis(demo) / "prisma.json").read_text())
+    rows = {r[1].value: r[2].value for r in load_workbook(synthesis(demo) / "synthesis.xlsx")["PRISMA"].iter_rows(min_row=2)}
+    assert rows["Records identified"] == flow["records_identified"] == 353
+    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 13
+    assert rows["Records screened (title/abstract)"] == flow["records_screened"] == 340
+    assert rows["Studies included in the review"] == flow["studies_included"] == 230
+    svg = (synthesis(demo) / "prisma.svg").read_text()
+    for n in (flow["records_screened"], flow["records_excluded"], flow["reports_sought"], flow["studies_included"]):
+        assert f"(n = {n})" in svg.replace("&#x27;", "'") or f"n = {n}" in svg
+    included = (synthesis(demo) / "included.ris").read_text().count("TY  - ")
+    assert included == flow["studies_included"]
+
+
+def test_run_skips_up_to_date_stages_and_rebuilds_the_same_tables(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["--root", str(demo), "-c", "config/demo.yaml", "run", "--offline"]) == 0
+    out = capsys.readouterr().out
+    for stage in ("search", "dedupe", "screen", "code", "synthesize"):
+        assert f"{stage}: skipped (up to date)" in out
+    assert "Synthesis: outputs/demo/05_synthesis/synthesis.xlsx" in out
+    before = {p.name: p.read_bytes() for p in (synthesis(demo) / "tables").glob("*.csv")}
+    shutil.rmtree(demo / "outputs")
+    assert main(["--root", str(demo), "-c", "config/demo.yaml", "run", "--offline"]) == 0
+    after = {p.name: p.read_bytes() for p in (synthesis(demo) / "tables").glob("*.csv")}
+    assert after == before
