@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             if source.is_file():
                 (imports / source.name).write_bytes(source.read_bytes())
         (root / "config" / "review.yaml").write_text(PROTOCOL.replace("accept_proposals: true", "accept_proposals: false"))
+        (root / "config" / "codebook.yaml").write_bytes((ROOT / "config" / "codebook.yaml").read_bytes())
+        (root / "data" / "demo" / "fulltext").mkdir(parents=True)
         ctx = Context.load(root, "config/review.yaml")
         write_csv(ctx.store.stage_dir("dedupe") / "works.csv", make_works(args.works))
         started = time.perf_counter()

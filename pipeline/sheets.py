@@ -21,15 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+import xlsxwriter
+from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.cell.rich_text import CellRichText, TextBlock
-from openpyxl.cell.text import InlineFont
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
+from python_calamine import CalamineWorkbook
 
 from .errors import WorkbookError, did_you_mean
 from .store import atomic_path, escape_cell, unescape_cell
@@ -37,13 +33,8 @@ from .store import atomic_path, escape_cell, unescape_cell
 #: Excel's limit on the characters in one cell.
 MAX_CELL = 32_767
 LISTS_SHEET = "Lists"
-_HEADER_FONT = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor="305496")
-_EDIT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_EDIT_HEADER_FILL = PatternFill("solid", fgColor="BF8F00")
-_MARK = InlineFont(b=True, color="C00000")
-_HEADER_ALIGN = Alignment(vertical="top", wrap_text=True)
-_LINK_FONT = Font(color="0563C1", underline="single")
+#: A formula cell in a worksheet's XML (not `<formula1>` of a data validation).
+_FORMULA_XML = re.compile(rb"<f>|<f ")
 
 
 @dataclass(frozen=True)
@@ -82,83 +73,127 @@ class Sheet:
 def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
     """Write the sheets to `path` atomically (an open copy in Excel is never half-written).
 
-    openpyxl's write-only mode streams rows, so a 50,000-row workbook is written in seconds; only
-    cells that need a style (wrapped, editable, linked, numbers) carry one.
+    XlsxWriter streams rows (`constant_memory`), so a 50,000-row workbook takes seconds; every text
+    is written as a string cell (`strings_to_formulas` off), never as a formula.
     """
-    book = Workbook(write_only=True)
-    lists: list[tuple[str, ...]] = []
-    for sheet in sheets:
-        _write_sheet(book, sheet, lists)
-    if lists:
-        holder = book.create_sheet(LISTS_SHEET)
-        holder.sheet_state = "hidden"
-        for row in range(max(len(values) for values in lists)):
-            holder.append([escape_cell(values[row]) if row < len(values) else None for values in lists])
+    sheets = list(sheets)
     with atomic_path(path) as tmp:
-        book.save(tmp)
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+                                              "strings_to_urls": False, "strings_to_numbers": False})
+        styles = _Styles(book)
+        lists: list[tuple[str, ...]] = []
+        for sheet in sheets:
+            _write_sheet(book, sheet, lists, styles)
+        if lists:
+            holder = book.add_worksheet(LISTS_SHEET)
+            holder.hide()
+            # Row by row: in constant_memory mode a row is final once the next one is written.
+            for row in range(max(len(values) for values in lists)):
+                for col, values in enumerate(lists):
+                    if row < len(values):
+                        holder.write_string(row, col, escape_cell(values[row]))
+        book.close()
 
 
-def _write_sheet(book: Workbook, sheet: Sheet, lists: list[tuple[str, ...]]) -> None:
-    ws = book.create_sheet(_safe_title(sheet.name))
+class _Styles:
+    """The few cell formats every sheet shares (XlsxWriter wants them made once per workbook)."""
+
+    def __init__(self, book: Any) -> None:
+        self.header = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#305496",
+                                       "text_wrap": True, "valign": "top"})
+        self.edit_header = book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#BF8F00",
+                                            "text_wrap": True, "valign": "top"})
+        self.mark = book.add_format({"bold": True, "font_color": "#C00000"})
+        self._book, self._cells = book, {}
+
+    def cell(self, column: Column) -> Any:
+        key = (column.wrap, column.editable, column.number_format, bool(column.link))
+        if key not in self._cells:
+            spec: dict[str, Any] = {"valign": "top"}
+            if column.wrap:
+                spec["text_wrap"] = True
+            if column.editable:
+                spec["bg_color"] = "#FFF2CC"
+            if column.number_format:
+                spec["num_format"] = column.number_format
+            if column.link:
+                spec.update(font_color="#0563C1", underline=1)
+            self._cells[key] = self._book.add_format(spec)
+        return self._cells[key]
+
+
+def _write_sheet(book: Any, sheet: Sheet, lists: list[tuple[str, ...]], styles: _Styles) -> None:
+    ws = book.add_worksheet(_safe_title(sheet.name))
     spec = {c.name: c for c in sheet.columns}
     names = [str(c) for c in sheet.frame.columns]
     columns = [spec.get(name, Column(name)) for name in names]
     rows = len(sheet.frame)
-    for col, column in enumerate(columns, start=1):
-        letter = get_column_letter(col)
-        ws.column_dimensions[letter].width = column.width
-        if column.hidden:
-            ws.column_dimensions[letter].hidden = True
+    formats = [styles.cell(column) for column in columns]
+    for col, column in enumerate(columns):
+        ws.set_column(col, col, column.width, None, {"hidden": True} if column.hidden else {})
         if column.choices is not None and rows:
             lists.append(tuple(column.choices))
             target = get_column_letter(len(lists))
-            rule = DataValidation(type="list", formula1=f"={quote_sheetname(LISTS_SHEET)}!${target}$1:${target}$"
-                                                        f"{max(len(column.choices), 1)}",
-                                  allow_blank=True, showErrorMessage=True, errorTitle=f"{column.name}: not in the list",
-                                  error=f"Choose one of the {column.name} values in the dropdown, or leave it empty.")
-            rule.add(f"{letter}2:{letter}{rows + 1}")
-            ws.data_validations.append(rule)
+            ws.data_validation(1, col, rows, col, {
+                "validate": "list", "source": f"={quote_sheetname(LISTS_SHEET)}!${target}$1:${target}$"
+                                              f"{max(len(column.choices), 1)}",
+                "ignore_blank": True, "error_title": f"{column.name}: not in the list"[:32],
+                "error_message": f"Choose one of the {column.name} values in the dropdown, or leave it empty."})
     if sheet.freeze:
-        ws.freeze_panes = sheet.freeze
+        ws.freeze_panes(sheet.freeze)
     if sheet.filters and names:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{rows + 1}"
+        ws.autofilter(0, 0, rows, len(names) - 1)
     if sheet.hidden:
-        ws.sheet_state = "hidden"
-    header = []
-    for name, column in zip(names, columns, strict=True):
-        cell = WriteOnlyCell(ws, value=escape_cell(name))
-        cell.font, cell.alignment = _HEADER_FONT, _HEADER_ALIGN
-        cell.fill = _EDIT_HEADER_FILL if column.editable else _HEADER_FILL
-        header.append(cell)
-    ws.append(header)
-    wrap = Alignment(vertical="top", wrap_text=True)
-    styled = [column.wrap or column.editable or column.number_format or column.link for column in columns]
+        ws.hide()
+    for col, (name, column) in enumerate(zip(names, columns, strict=True)):
+        ws.write_string(0, col, escape_cell(name), styles.edit_header if column.editable else styles.header)
     marks = sheet.highlight
-    for values in sheet.frame.itertuples(index=False, name=None):
-        out: list[Any] = []
-        for value, column, needs_style in zip(values, columns, styled, strict=True):
+    for row, values in enumerate(sheet.frame.itertuples(index=False, name=None), start=1):
+        for col, (value, column) in enumerate(zip(values, columns, strict=True)):
             value = _cell_value(value)
-            if column.highlight and marks is not None and isinstance(value, str):
-                value = _rich(value, marks)
-            else:
-                value = escape_cell(value)
-            if not needs_style:
-                out.append(value)
+            style = formats[col]
+            if value is None:
+                if column.editable:
+                    ws.write_blank(row, col, None, style)
                 continue
-            cell = WriteOnlyCell(ws, value=value)
-            if column.wrap:
-                cell.alignment = wrap
-            if column.editable:
-                cell.fill = _EDIT_FILL
-            if column.number_format:
-                cell.number_format = column.number_format
-            if column.link and isinstance(value, str) and value:
-                target = f"https://doi.org/{value}" if column.link == "doi" and not value.startswith("http") else value
-                if target.startswith(("https://", "http://")):
-                    cell.hyperlink = target
-                    cell.font = _LINK_FONT
-            out.append(cell)
-        ws.append(out)
+            if isinstance(value, str):
+                value = escape_cell(value)
+                if column.link and value:
+                    target = f"https://doi.org/{value}" if column.link == "doi" and not value.startswith("http") else value
+                    if target.startswith(("https://", "http://")) and len(target) < 2000:
+                        ws.write_url(row, col, target, style, value)
+                        continue
+                if column.highlight and marks is not None and _write_marked(ws, row, col, value, marks, style, styles):
+                    continue
+                ws.write_string(row, col, value, style)
+            elif isinstance(value, bool):
+                ws.write_boolean(row, col, value, style)
+            elif isinstance(value, (int, float)):
+                ws.write_number(row, col, value, style)
+            else:
+                ws.write_string(row, col, str(value), style)
+
+
+def _write_marked(ws: Any, row: int, col: int, text: str, pattern: re.Pattern[str], style: Any,
+                  styles: _Styles) -> bool:
+    """Write `text` with the pattern's matches in bold red; False when nothing matches."""
+    parts: list[Any] = []
+    last = 0
+    for match in pattern.finditer(text):
+        if match.start() == match.end():
+            continue
+        if match.start() > last:
+            parts.append(text[last:match.start()])
+        parts += [styles.mark, match.group(0)]
+        last = match.end()
+    if not parts:
+        return False
+    if last < len(text):
+        parts.append(text[last:])
+    if len(parts) == 2:  # the whole text is one match: XlsxWriter wants two fragments at least
+        parts.append(" ")
+    ws.write_rich_string(row, col, *parts, style)
+    return True
 
 
 def _cell_value(value: Any) -> Any:
@@ -172,26 +207,6 @@ def _cell_value(value: Any) -> Any:
         if len(value) > MAX_CELL:
             value = value[: MAX_CELL - 20] + " … [cut at 32,767]"
     return value
-
-
-def _rich(text: str, pattern: re.Pattern[str]) -> CellRichText | str:
-    """Text with the pattern's matches in bold red; plain escaped text when nothing matches."""
-    parts: list[str | TextBlock] = []
-    last = 0
-    for match in pattern.finditer(text):
-        if match.start() == match.end():
-            continue
-        if match.start() > last:
-            parts.append(text[last:match.start()])
-        parts.append(TextBlock(_MARK, match.group(0)))
-        last = match.end()
-    if not any(isinstance(p, TextBlock) for p in parts):
-        return escape_cell(text)
-    if last < len(text):
-        parts.append(text[last:])
-    if isinstance(parts[0], str):  # the escape must survive in the first run of text
-        parts[0] = escape_cell(parts[0])
-    return CellRichText(parts)
 
 
 def _safe_title(name: str) -> str:
@@ -208,7 +223,32 @@ def cell_ref(column: int, row: int) -> str:
     return f"{get_column_letter(column)}{row}"
 
 
-def open_workbook(path: Path) -> Any:
+@dataclass
+class Book:
+    """A workbook opened for reading: sheet names, which are visible, and rows of values.
+
+    Values come from python-calamine (a Rust reader: 50,000 rows in about a second). A sheet whose
+    XML holds a formula is read with openpyxl instead, which returns the formula's text ("=A1")
+    where calamine would return its cached result — so a typed formula is seen, never evaluated.
+    """
+
+    path: Path
+    sheetnames: list[str]
+    visible: list[str]
+    _calamine: Any
+    _formula_sheets: set[str]
+
+    def rows(self, sheet: str) -> list[list[Any]]:
+        if sheet in self._formula_sheets:
+            book = load_workbook(self.path, read_only=True, data_only=False, rich_text=False)
+            try:
+                return [list(r) for r in book[sheet].iter_rows(values_only=True)]
+            finally:
+                book.close()
+        return self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+def open_workbook(path: Path) -> Book:
     """Open a workbook for reading, or say why it cannot be read."""
     path = Path(path)
     if not path.exists():
@@ -217,11 +257,22 @@ def open_workbook(path: Path) -> Any:
         raise WorkbookError(f"{path}: not an Excel workbook (.xlsx)",
                             hint="save the file as an Excel workbook (.xlsx) and import that")
     try:
-        # Read-only streams the rows (fast on 50,000-row sheets); values only, never formulas' results.
-        return load_workbook(path, read_only=True, data_only=False, rich_text=False)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        with zipfile.ZipFile(path) as archive:
+            formulas = {name for name in archive.namelist()
+                        if name.startswith("xl/worksheets/sheet") and _FORMULA_XML.search(archive.read(name))}
+        calamine = CalamineWorkbook.from_path(str(path))
+        meta = calamine.sheets_metadata
+    except Exception as exc:  # zip, XML and calamine errors all mean: not a readable workbook
         raise WorkbookError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})",
                             hint="open it in Excel and save it again as .xlsx, or re-export it") from None
+    names = [m.name for m in meta]
+    visible = [m.name for m in meta if str(m.visible).endswith("Visible")]
+    # Sheet n of the workbook is xl/worksheets/sheet<n>.xml in files written by Excel, XlsxWriter
+    # and openpyxl; a sheet with formulas falls back to openpyxl.
+    formula_sheets = {name for index, name in enumerate(names, start=1) if f"xl/worksheets/sheet{index}.xml" in formulas}
+    if formulas and not formula_sheets:
+        formula_sheets = set(names)  # an unusual layout: be safe, read every sheet with openpyxl
+    return Book(path, names, visible, calamine, formula_sheets)
 
 
 def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: Any = None) -> pd.DataFrame:
@@ -232,12 +283,10 @@ def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: An
     """
     book = book if book is not None else open_workbook(path)
     if sheet not in book.sheetnames:
-        visible = [name for name in book.sheetnames if book[name].sheet_state == "visible"]
         raise WorkbookError(f'{path}: no sheet "{sheet}"{did_you_mean(sheet, book.sheetnames)}',
-                            hint=f"sheets are: {', '.join(visible)}; import the workbook slr wrote, "
+                            hint=f"sheets are: {', '.join(book.visible)}; import the workbook slr wrote, "
                                  "with its sheets unrenamed")
-    ws = book[sheet]
-    rows = ws.iter_rows(values_only=True)
+    rows = iter(book.rows(sheet))
     header = next(rows, None) or ()
     names = [unescape_cell(str(v)).strip() if v is not None else "" for v in header]
     missing = [name for name in required if name not in names]
@@ -264,6 +313,8 @@ def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: An
             if isinstance(value, str):
                 value = unescape_cell(value)
                 value = value if value.strip() else None
+            elif isinstance(value, float) and value.is_integer():
+                value = int(value)  # calamine gives every number as a float
             row[name] = value
         records.append(row)
     # object dtype: pandas would otherwise turn empty cells of text columns into NaN.

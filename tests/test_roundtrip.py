@@ -30,7 +30,7 @@ def _rows(path: Path) -> pd.DataFrame:
 
 def test_info_round_trips_and_sheets_are_hidden(book_path: Path) -> None:
     book = open_workbook(book_path)
-    assert book["slr"].sheet_state == "hidden" and book["slr_rows"].sheet_state == "hidden"
+    assert book.sheetnames == ["Screening", "slr", "slr_rows"] and book.visible == ["Screening"]
     info = read_export_info(book_path, book)
     assert info == INFO
     check_export(book_path, info, review="demo", kinds=["screening"], stage="title_abstract")
