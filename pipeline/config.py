@@ -20,6 +20,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from .errors import ConfigError, did_you_mean
+from .records import BIB_FIELDS
 
 FILE_FORMATS = ("ris", "wos", "bibtex", "endnote_xml", "nbib", "csv", "tsv", "xlsx", "reflist")
 API_TYPES = ("openalex", "crossref", "eric", "semantic_scholar", "arxiv", "europepmc", "doaj", "core")
@@ -43,7 +44,7 @@ class FileSource:
     type: Literal["file"] = "file"
     format: str | None = field(default=None, metadata={"choices": FILE_FORMATS})
     id_column: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict, metadata={"keys": BIB_FIELDS})  # {our field: their header}
     encoding: str | None = None
     sheet: str | None = None
     database: str | None = None
@@ -418,6 +419,10 @@ class _Loader:
         if origin is dict:
             if not isinstance(value, Mapping):
                 self.fail(where, f"expected a mapping, got {_kind(value)}")
+            for key in value if meta.get("keys") else ():
+                if str(key) not in meta["keys"]:
+                    self.fail(_join(where, str(key)), f'"{key}" is not one of the allowed keys'
+                              f"{did_you_mean(str(key), meta['keys'])}", hint=f"allowed: {', '.join(meta['keys'])}")
             return {str(k): (self.value(args[1], v, _join(where, str(k)), {}) if args[1] is not Any else v)
                     for k, v in value.items()}
         if dataclasses.is_dataclass(hint):

@@ -49,14 +49,15 @@ def _record(record: Element, number: int) -> dict[str, Any]:
     pages = _text(record.find("pages"))
     venue = (_text(record.find("titles/secondary-title")) or _text(record.find("periodical/full-title"))
              or _text(record.find("periodical/abbr-1")))
-    urls = _all(record, "urls/related-urls/url") or _all(record, "urls/web-urls/url")
+    # A <url> may hold several links separated by spaces or line breaks: the first is kept.
+    urls = [u.split()[0] for u in _all(record, "urls/related-urls/url") or _all(record, "urls/web-urls/url")]
     return {
         "_id": _text(record.find("rec-number")),
         "_where": f"record {number}",
         "title": _text(record.find("titles/title")),
         "abstract": _text(record.find("abstract")),
         "authors": _all(record, "contributors/authors/author"),
-        "year": _text(record.find("dates/year")),
+        "year": _text(record.find("dates/year")) or _text(record.find("dates/pub-dates/date")),
         "doi": _text(record.find("electronic-resource-num")),
         "venue": venue,
         "volume": _text(record.find("volume")),
