@@ -40,8 +40,11 @@ def import_(
 ) -> None:
     """Store reviewers' same / different answers in the dedupe ledger; every later run honours them.
 
-    Every row of every file is checked before anything is written. Example:
-    slr dedupe import outputs/demo/02_dedupe/review.xlsx --reviewer ana
+    Every row of every file is checked before anything is written; the error names the sheet and cell.
+    Importing the same workbook twice adds nothing. Run `slr dedupe` afterwards to apply the answers.
+
+    \b
+    Example: slr -c config/demo.yaml dedupe import outputs/demo/02_dedupe/review.xlsx --reviewer ana
     """
     ctx = context()
     s = run_dedupe_import(ctx, files, reviewer=reviewer)

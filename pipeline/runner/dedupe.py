@@ -28,8 +28,13 @@ SHEET = "Pairs"
 LEDGER = "dedupe.csv"
 LEDGER_COLUMNS = ["record_id_a", "record_id_b", "answer", "note", "reviewer", "imported_at", "workbook",
                   "workbook_checksum"]
+LEDGER_KEY = ["record_id_a", "record_id_b"]
+LEDGER_COMPARE = ["answer", "note"]
 #: Record fields shown side by side in the review workbook.
 _SHOWN = ("title", "authors", "year", "venue", "volume", "pages", "doi", "doc_type", "source")
+#: pairs.csv columns shown after them: similarities (0–1), then field comparisons and the year gap.
+_SIMILARITIES = ("title", "title_tokens", "authors", "first_author", "venue", "abstract")
+_COMPARED = ("year_gap", "doi", "volume", "pages", "title_numbers")
 
 
 @dataclass
@@ -57,6 +62,13 @@ def run_dedupe(ctx: Context) -> DedupeSummary:
     previous = read_csv(previous_path, usecols=["record_id", "work_id"]) if previous_path.exists() else None
     ledger_path = ctx.store.ledger_dir / LEDGER
     ledger = read_csv(ledger_path) if ledger_path.exists() else None
+    review_path = stage_dir / "review.xlsx"
+    pending = _pending_answers(ctx, review_path, ledger) if review_path.exists() else 0
+    if pending:
+        raise StageError(f"dedupe: {ctx.store.relative(review_path)} holds {pending} answer(s) not imported yet; "
+                         "running now would overwrite them",
+                         hint=f"import them first: slr dedupe import {ctx.store.relative(review_path)} "
+                              "(or move the file elsewhere to discard them)")
     with ctx.track("dedupe") as report:
         result = dedupe(records, ctx.protocol.dedupe, previous=previous, overrides=ledger)
         report(len(records), len(records))
@@ -66,7 +78,7 @@ def run_dedupe(ctx: Context) -> DedupeSummary:
     write_csv(stage_dir / "records.csv", result.records)
     write_csv(stage_dir / "works.csv", result.works)
     write_csv(stage_dir / "pairs.csv", result.pairs)
-    write_workbook(stage_dir / "review.xlsx", [_review_sheet(review), *info.sheets()])
+    write_workbook(review_path, [_review_sheet(review), *info.sheets()])
     per_source = removed_per_source(result.records, [s.name for s in ctx.protocol.sources])
     answered = int(result.pairs["rule"].fillna("").str.startswith("reviewer:").sum()) if len(result.pairs) else 0
     summary = DedupeSummary(
@@ -101,7 +113,11 @@ def removed_per_source(records: pd.DataFrame, source_order: list[str]) -> dict[s
 
 
 def review_table(result: DedupeResult, records: pd.DataFrame) -> pd.DataFrame:
-    """The uncertain pairs no reviewer has answered, strongest first, both records side by side."""
+    """The uncertain pairs no reviewer has answered, strongest first.
+
+    Each field of the two records sits in adjacent columns (`title_a`, `title_b`, `authors_a`, …)
+    so a reviewer reads across, then the similarities (0–1) and comparisons that led to the rule.
+    """
     pairs = result.uncertain
     pairs = pairs[~pairs["rule"].fillna("").str.startswith("reviewer:")]
     pairs = pairs.sort_values(["score", "record_id_a", "record_id_b"], ascending=[False, True, True], kind="stable")
@@ -111,23 +127,52 @@ def review_table(result: DedupeResult, records: pd.DataFrame) -> pd.DataFrame:
         "answer": None, "note": None,
         "score": pairs["score"].astype(float).round(3), "rule": pairs["rule"],
     })
-    for side in ("a", "b"):
-        ids = pairs[f"record_id_{side}"]
-        for name in _SHOWN:
+    for name in _SHOWN:
+        for side in ("a", "b"):
+            ids = pairs[f"record_id_{side}"]
             table[f"{name}_{side}"] = ids.map(by_id[name]).tolist() if len(ids) else []
-    table["title_similarity"] = pairs["title"]
-    table["authors_similarity"] = pairs["authors"]
+    for name in _SIMILARITIES:
+        table[f"{name}_similarity"] = pairs[name]
+    for name in _COMPARED:
+        table[name if name == "year_gap" else f"{name}_check"] = pairs[name]
     return table.reset_index(drop=True)
 
 
 def _review_sheet(table: pd.DataFrame) -> Sheet:
-    wide = {f"{name}_{side}": (50 if name == "title" else 28 if name in ("authors", "venue") else 12)
-            for name in _SHOWN for side in ("a", "b")}
+    def width(name: str) -> int:
+        return 50 if name == "title" else 28 if name in ("authors", "venue") else 12
+
+    fields = [Column(f"{name}_{side}", width=width(name), wrap=width(name) > 20,
+                     link="doi" if name == "doi" else None)
+              for name in _SHOWN for side in ("a", "b")]
     columns = [Column("pair", width=30), Column("answer", width=12, choices=ANSWERS, editable=True),
-               Column("note", width=24, wrap=True, editable=True), Column("rule", width=40, wrap=True),
-               *(Column(name, width=width, wrap=width > 20, link="doi" if name.startswith("doi") else None)
-                 for name, width in wide.items())]
+               Column("note", width=24, wrap=True, editable=True), Column("score", width=8),
+               Column("rule", width=40, wrap=True), *fields]
     return Sheet(SHEET, table, columns=columns, freeze="D2")
+
+
+def _pending_answers(ctx: Context, path: Path, ledger: pd.DataFrame | None) -> int:
+    """How many answers typed into an existing review.xlsx the ledger does not hold yet.
+
+    review.xlsx is rewritten on every run; refusing to run while it holds unimported answers keeps a
+    reviewer's work from being overwritten (answers live in the ledger, never in outputs/).
+    """
+    try:
+        rows = _answers(ctx, path, None, "")
+    except WorkbookError as exc:
+        try:
+            frame = read_sheet(path, SHEET, required=["answer"])
+        except WorkbookError:
+            return 0  # not a review workbook we can read at all: nothing in it could be imported either
+        typed = sum(1 for v in frame["answer"] if v is not None and str(v).strip())
+        if typed:
+            raise StageError(
+                f"dedupe: {ctx.store.relative(path)} holds {typed} answer(s) that are not imported and cannot "
+                f"be as they are ({exc.message}); running now would overwrite them",
+                hint="fix the workbook and run `slr dedupe import` on it, or move it elsewhere to discard "
+                     "the answers") from None
+        return 0
+    return len(new_ledger_rows(ledger, rows, key=LEDGER_KEY, compare=LEDGER_COMPARE))
 
 
 @dataclass
@@ -146,7 +191,7 @@ def run_dedupe_import(ctx: Context, files: list[Path], *, reviewer: str | None =
         rows.extend(_answers(ctx, Path(path), reviewer, now))
     ledger_path = ctx.store.ledger_dir / LEDGER
     existing = read_csv(ledger_path) if ledger_path.exists() else None
-    added = new_ledger_rows(existing, rows, key=["record_id_a", "record_id_b"], compare=["answer", "note"])
+    added = new_ledger_rows(existing, rows, key=LEDGER_KEY, compare=LEDGER_COMPARE)
     if added:
         append_csv_rows(ledger_path, added, LEDGER_COLUMNS)
     return DedupeImportSummary(files=len(files), answers=len(rows), added=len(added), ledger=ledger_path)

@@ -14,6 +14,10 @@ from pipeline.cli import main
 
 ROOT = Path(__file__).parents[2]
 IMPORTS = ROOT / "data" / "demo" / "imports"
+#: The demo's real files (data/demo/imports/PROVENANCE.md), by source name.
+FILES = {"observatory": "observatory.txt", "scopus": "scopus.ris", "embase_ris": "embase.ris",
+         "embase_csv": "embase.csv", "pubmed_endnote": "pubmed_endnote.txt", "pubmed_zotero": "pubmed_zotero.ris",
+         "seeds": "seeds.csv"}
 
 PROTOCOL = """\
 id: t
@@ -34,12 +38,19 @@ def slr(root: Path, *args: str) -> int:
 def review(tmp_path: Path) -> Path:
     imports = tmp_path / "data" / "t" / "imports"
     imports.mkdir(parents=True)
-    for name in ("observatory.txt", "embase.ris", "embase.csv", "scopus.ris"):
+    for name in FILES.values():
         shutil.copy(IMPORTS / name, imports / name)
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "review.yaml").write_text(PROTOCOL)
     assert slr(tmp_path, "search") == 0
     return tmp_path
+
+
+def protocol_for(sources: list[str], dedupe: str = "") -> str:
+    """The test protocol with these demo sources (in this order) and an optional `dedupe:` line."""
+    lines = [f"  - {{name: {n}, type: file, path: data/t/imports/{FILES[n]}{', format: reflist' if n == 'observatory' else ''}}}"
+             for n in sources]
+    return PROTOCOL.split("sources:")[0] + "sources:\n" + "\n".join(lines) + "\n" + dedupe
 
 
 def stage(review: Path) -> Path:
@@ -74,7 +85,9 @@ def test_review_workbook(review: Path) -> None:
     book = load_workbook(stage(review) / "review.xlsx")
     ws = book["Pairs"]
     header = [c.value for c in ws[1]]
-    assert header[:5] == ["pair", "answer", "note", "score", "rule"] and "title_a" in header and "title_b" in header
+    assert header[:9] == ["pair", "answer", "note", "score", "rule", "title_a", "title_b", "authors_a", "authors_b"]
+    assert {"year_a", "year_b", "venue_a", "venue_b", "doi_a", "doi_b", "pages_a", "pages_b", "source_a", "source_b",
+            "title_similarity", "authors_similarity", "venue_similarity", "year_gap", "doi_check"} <= set(header)
     uncertain = json.loads((stage(review) / "manifest.json").read_text())["counts"]["pairs_to_review"]
     assert ws.max_row == uncertain + 1
     (rule,) = ws.data_validations.dataValidation
@@ -178,3 +191,126 @@ def test_dedupe_before_search_says_what_to_do(review: Path, capsys: pytest.Captu
     assert slr(review, "dedupe") == 6
     err = capsys.readouterr().err
     assert "dedupe: outputs/t/01_search/records.csv not found" in err and "run `slr search` first" in err
+
+
+# The demo's files, read by hand: the Observatory page lists 7 titles twice (321 entries); Embase's
+# RIS and CSV exports hold the same 6 articles; the PubMed files via EndNote and via Zotero hold 12
+# different articles (no DOI or title in common), so nothing of them may merge.
+@pytest.mark.parametrize("sources, records, works, removed", [
+    (["observatory"], 321, 314, {"observatory": 7}),
+    (["embase_ris", "embase_csv"], 12, 6, {"embase_ris": 0, "embase_csv": 6}),
+    (["embase_csv", "embase_ris"], 12, 6, {"embase_csv": 0, "embase_ris": 6}),
+    (["pubmed_endnote", "pubmed_zotero"], 12, 12, {"pubmed_endnote": 0, "pubmed_zotero": 0}),
+    (list(FILES), 353, 340, {"observatory": 7, "scopus": 0, "embase_ris": 0, "embase_csv": 6,
+                             "pubmed_endnote": 0, "pubmed_zotero": 0, "seeds": 0}),
+])
+def test_counts_per_demo_source(review: Path, sources: list[str], records: int, works: int,
+                                removed: dict[str, int]) -> None:
+    (review / "config" / "review.yaml").write_text(protocol_for(sources))
+    assert slr(review, "search") == 0 and slr(review, "dedupe") == 0
+    counts = json.loads((stage(review) / "manifest.json").read_text())["counts"]
+    assert (counts["records"], counts["works"], counts["duplicates_removed"]) == (records, works, records - works)
+    assert counts["duplicates_removed_per_source"] == removed
+    assert list(counts["records_per_source"]) == sources  # in the protocol's order
+    table = pd.read_csv(stage(review) / "works.csv")
+    assert len(table) == works and table["n_records"].sum() == records
+
+
+def test_disabled_dedupe_keeps_every_record_as_its_own_work(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (review / "config" / "review.yaml").write_text(protocol_for(["embase_ris", "embase_csv"], "dedupe: {enabled: false}\n"))
+    assert slr(review, "search") == 0
+    capsys.readouterr()
+    assert slr(review, "dedupe") == 0
+    assert "12 records → 12 works (0 duplicates removed); 0 uncertain pairs" in capsys.readouterr().out
+    works = pd.read_csv(stage(review) / "works.csv")
+    assert len(works) == 12 and (works["n_records"] == 1).all()
+    assert len(pd.read_csv(stage(review) / "pairs.csv")) == 0
+    ws = load_workbook(stage(review) / "review.xlsx")["Pairs"]
+    assert ws.max_row == 1 and not ws.data_validations.dataValidation
+
+
+def _pair_row(path: Path, pair: str) -> int:
+    ws = load_workbook(path)["Pairs"]
+    return next(row for row in range(2, ws.max_row + 1) if ws.cell(row=row, column=1).value == pair)
+
+
+def test_a_later_different_splits_what_same_joined(review: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert slr(review, "dedupe") == 0
+    exported = tmp_path / "exported.xlsx"
+    shutil.copy(stage(review) / "review.xlsx", exported)
+    pair = load_workbook(exported)["Pairs"]["A2"].value
+    a, b = pair.split("|")
+    same, different = tmp_path / "same.xlsx", tmp_path / "different.xlsx"
+    for path, answer in ((same, "same"), (different, "different")):
+        shutil.copy(exported, path)
+        _answer(path, {_pair_row(path, pair): (answer, None)})
+
+    assert slr(review, "dedupe", "import", str(same)) == 0 and slr(review, "dedupe") == 0
+    records = pd.read_csv(stage(review) / "records.csv").set_index("record_id")
+    joined = records.loc[a, "work_id"]
+    assert records.loc[b, "work_id"] == joined
+    works = pd.read_csv(stage(review) / "works.csv").set_index("work_id")
+    assert works.loc[joined, "n_records"] == 2
+
+    # A second reviewer's answer on the same pair changes the ledger by one row; the latest counts.
+    assert slr(review, "dedupe", "import", str(different), "--reviewer", "bo") == 0
+    rows = pd.read_csv(ledger(review))
+    assert rows["answer"].tolist() == ["same", "different"]
+    assert rows["workbook"].tolist() == ["same.xlsx", "different.xlsx"]
+    assert rows["reviewer"].isna().tolist() == [True, False] and rows["workbook_checksum"].str.len().eq(16).all()
+    capsys.readouterr()
+    assert slr(review, "dedupe") == 0
+    assert "1 reviewer answers applied" in capsys.readouterr().out
+    records = pd.read_csv(stage(review) / "records.csv").set_index("record_id")
+    assert records.loc[a, "work_id"] != records.loc[b, "work_id"]
+    assert joined in {records.loc[a, "work_id"], records.loc[b, "work_id"]}  # one side keeps the id
+    works = pd.read_csv(stage(review) / "works.csv").set_index("work_id")
+    assert works["split_from"].fillna("").str.contains(joined).sum() == 1
+    pairs = pd.read_csv(stage(review) / "pairs.csv")
+    (decided,) = pairs[(pairs["record_id_a"] == a) & (pairs["record_id_b"] == b)][["decision", "rule"]].values.tolist()
+    assert decided == ["different", "reviewer: different"]
+
+
+def test_unimported_answers_in_review_xlsx_are_not_overwritten(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert slr(review, "dedupe") == 0
+    book = stage(review) / "review.xlsx"
+    _answer(book, {2: ("same", "one work")})
+    filled = book.read_bytes()
+    capsys.readouterr()
+    assert slr(review, "dedupe") == 6
+    err = capsys.readouterr().err
+    assert "dedupe: outputs/t/02_dedupe/review.xlsx holds 1 answer(s) not imported yet; running now would " \
+           "overwrite them" in err
+    assert "slr dedupe import outputs/t/02_dedupe/review.xlsx" in err
+    assert book.read_bytes() == filled
+    assert slr(review, "dedupe", "import", str(book)) == 0
+    assert slr(review, "dedupe") == 0  # imported: the workbook may be written afresh
+    assert load_workbook(book)["Pairs"]["B2"].value is None
+
+
+def test_unreadable_answers_in_review_xlsx_are_not_overwritten(review: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert slr(review, "dedupe") == 0
+    book = stage(review) / "review.xlsx"
+    _answer(book, {2: ("perhaps", None)})
+    capsys.readouterr()
+    assert slr(review, "dedupe") == 6
+    err = capsys.readouterr().err
+    assert "holds 1 answer(s) that are not imported and cannot be as they are" in err
+    assert 'cell B2: answer "perhaps" is not one of: same, different' in err
+    assert load_workbook(book)["Pairs"]["B2"].value == "perhaps"
+
+
+def test_a_changed_note_adds_one_ledger_row(review: Path, tmp_path: Path) -> None:
+    assert slr(review, "dedupe") == 0
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    for path, note in ((first, "same report"), (second, "same report, two years")):
+        shutil.copy(stage(review) / "review.xlsx", path)
+        _answer(path, {2: ("same", note), 3: ("different", None)})
+    assert slr(review, "dedupe", "import", str(first)) == 0
+    assert slr(review, "dedupe", "import", str(second)) == 0
+    rows = pd.read_csv(ledger(review))
+    assert rows["note"].fillna("").tolist() == ["same report", "", "same report, two years"]
+    assert list(rows.columns) == ["record_id_a", "record_id_b", "answer", "note", "reviewer", "imported_at",
+                                  "workbook", "workbook_checksum"]
