@@ -102,18 +102,28 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
                          conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir)
 
 
-def awaiting(screened: pd.DataFrame, mapped: pd.DataFrame | None, reviewer: str, stage: str) -> pd.DataFrame:
+def awaiting(screened: pd.DataFrame, mapped: pd.DataFrame | None, reviewer: str, stage: str,
+             order: pd.Series | None = None) -> pd.DataFrame:
     """Works at `stage` with no final decision that `reviewer` has not decided, most relevant first.
 
-    Blind: nothing of other reviewers' decisions is passed on. The order is the protocol's relevance
-    score for now; a ranker learning from the ledger can supply another order here.
+    Blind: nothing of other reviewers' decisions is passed on. A full-text "maybe" is no decision,
+    so such a work comes back. The order is the protocol's relevance score unless `order` (work_id
+    → score, higher first) is given: the place where a ranker learning from the ledger plugs in.
     """
     reached = screened["title_abstract_decision"].isin(["include", "maybe"]) if stage == "full_text" else True
-    open_ = screened[reached & screened[f"{stage}_decision"].isna() & (screened["status"] == "awaiting")]
+    undecided = screened[f"{stage}_decision"].isna()
+    if stage == STAGES[-1]:
+        undecided |= screened[f"{stage}_decision"] == "maybe"  # maybe at full text: still to decide
+    open_ = screened[reached & undecided & (screened["status"] == "awaiting")]
     if mapped is not None and len(mapped):
-        done = set(mapped.loc[(mapped["stage"] == stage) & (mapped["reviewer"] == reviewer), "work_id"])
-        open_ = open_[~open_["work_id"].isin(done)]
-    return open_.sort_values(["relevance_score", "work_id"], ascending=[False, True], kind="stable")
+        mine = mapped[(mapped["stage"] == stage) & (mapped["reviewer"] == reviewer) & (mapped["role"] != RESOLUTION)]
+        latest = mine.sort_values("time", kind="stable").groupby("work_id")["decision"].last()
+        if stage == STAGES[-1]:
+            # A "maybe" at full text is no decision yet: the work comes back to the reviewer.
+            latest = latest[latest != "maybe"]
+        open_ = open_[~open_["work_id"].isin(set(latest.index))]
+    open_ = open_.assign(_order=open_["relevance_score"] if order is None else open_["work_id"].map(order))
+    return open_.sort_values(["_order", "work_id"], ascending=[False, True], kind="stable").drop(columns="_order")
 
 
 def _screened_view(screened: pd.DataFrame) -> pd.DataFrame:
@@ -165,6 +175,10 @@ def _read_decisions(ctx: Context, path: Path, vocab: tuple[tuple[str, ...], tupl
     book = open_workbook(path)
     info = read_export_info(path, book)
     check_export(path, info, review=ctx.protocol.id, kinds=["screening", "conflicts"])
+    if info.kind == "screening" and info.stage not in STAGES:
+        raise WorkbookError(f'{path}, hidden sheet "slr": stage "{info.stage}" is not a screening stage '
+                            f"(stages are: {', '.join(STAGES)})",
+                            hint="import the workbook as `slr screen --reviewer NAME --stage ...` wrote it")
     sheet = SCREENING_SHEET if info.kind == "screening" else CONFLICTS_SHEET
     frame = read_sheet(path, sheet, required=["work_id", "decision", "reason", "note", "record_ids"], book=book)
     check_rows(path, sheet, frame, info, "work_id")

@@ -98,7 +98,7 @@ def test_outputs_and_the_workbook(review: Path) -> None:
     assert header[:3] == ["work_id", "title", "abstract"] and header[-4:] == ["decision", "reason", "note", "record_ids"]
     assert ws.max_row == 321 and ws.freeze_panes == "C2" and ws.auto_filter.ref.startswith("A1:")
     rules = {str(r.sqref): r.formula1 for r in ws.data_validations.dataValidation}
-    assert rules == {"L2:L321": "='Lists'!$A$1:$A$3", "M2:M321": "='Lists'!$B$1:$B$3"}
+    assert rules == {"L2:L321": "'Lists'!$A$1:$A$3", "M2:M321": "'Lists'!$B$1:$B$3"}
     assert [c.value for c in wb["Lists"]["B"]] == ["not about micro-credentials", "published before 2018",
                                                    "full text not retrieved"]
     assert wb["slr"].sheet_state == "hidden" and ws.column_dimensions["O"].hidden
@@ -170,6 +170,87 @@ def test_deleted_rows_and_other_stage_are_refused(review: Path, capsys: pytest.C
     assert not ledger(review).exists()
 
 
+def _set_info(path: Path, key: str, value: str) -> None:
+    wb = load_workbook(path)
+    for cells in wb["slr"].iter_rows(min_row=2):
+        if cells[0].value == key:
+            cells[1].value = value
+    wb.save(path)
+
+
+def _swap_rows(path: Path) -> None:
+    wb = load_workbook(path)
+    ws = wb["Screening"]
+    for column in range(1, ws.max_column + 1):
+        a, b = ws.cell(row=2, column=column), ws.cell(row=3, column=column)
+        a.value, b.value = b.value, a.value
+    wb.save(path)
+
+
+def _set_id(row: int, value: str | None = None):
+    def edit(path: Path) -> None:
+        wb = load_workbook(path)
+        ws = wb["Screening"]
+        ws.cell(row=row, column=1, value=value if value is not None else ws.cell(row=2, column=1).value)
+        wb.save(path)
+    return edit
+
+
+def _drop_info(path: Path) -> None:
+    wb = load_workbook(path)
+    del wb["slr"]
+    wb.save(path)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda p: _set_info(p, "review", "other"), 'this workbook belongs to review "other", not "t"'),
+    (lambda p: _set_info(p, "kind", "coding"), "this is a coding workbook; expected screening or conflicts"),
+    (lambda p: _set_info(p, "stage", "abstracts"),
+     'hidden sheet "slr": stage "abstracts" is not a screening stage (stages are: title_abstract, full_text)'),
+    (_swap_rows, "cell A2: rows were reordered since export"),
+    (_set_id(3), "appears twice (also in A2)"),  # row 2's id copied into A3
+    (_set_id(2, "W000000000000"), 'cell A2: unknown work_id "W000000000000" (not in this export)'),
+    (_drop_info, 'the hidden sheets "slr" and "slr_rows" are missing'),
+])
+def test_foreign_or_edited_workbooks_are_refused(review: Path, capsys: pytest.CaptureFixture[str], edit,
+                                                 message: str) -> None:
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    fill(book(review, "ana"), {6: ("include",)})
+    assert slr(review, "screen", "import", str(book(review, "ana"))) == 0
+    before = ledger(review).read_bytes()
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    path = book(review, "ana")
+    fill(path, {2: ("include",), 3: ("exclude", "not about micro-credentials")})
+    edit(path)
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(path)) == 5
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert ledger(review).read_bytes() == before
+
+
+def test_maybe_at_full_text_comes_back_to_the_reviewer(review: Path) -> None:
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    fill(book(review, "ana"), {2: ("include",), 3: ("maybe",)})
+    assert slr(review, "screen", "import", str(book(review, "ana"))) == 0
+    assert slr(review, "screen", "--reviewer", "ana", "--stage", "full_text") == 0
+    full = book(review, "ana", "full_text")
+    assert load_workbook(full)["Screening"].max_row == 3  # both works passed title/abstract
+    fill(full, {2: ("maybe",), 3: ("exclude", "full text not retrieved")})
+    assert slr(review, "screen", "import", str(full)) == 0
+    assert slr(review, "screen", "--reviewer", "ana", "--stage", "full_text") == 0
+    # The maybe is no full-text decision: that work is listed again, the excluded one is not.
+    assert load_workbook(full)["Screening"].max_row == 2
+    fill(full, {2: ("include",)})
+    assert slr(review, "screen", "import", str(full)) == 0
+    assert slr(review, "screen", "--reviewer", "ana", "--stage", "full_text") == 0
+    assert load_workbook(full)["Screening"].max_row == 1
+    table = screened(review)
+    assert table["status"].value_counts().to_dict() == {"awaiting": 318, "included": 1, "excluded": 1}
+    counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
+    assert (counts["reports_sought"], counts["reports_not_retrieved"], counts["studies_included"]) == (2, 1, 1)
+
+
 def test_blind_dual_screening_kappa_and_conflicts(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
     protocol = review / "config" / "review.yaml"
     protocol.write_text(PROTOCOL + "  reviewers: 2\n")
@@ -239,3 +320,13 @@ def test_screen_before_dedupe_and_status(review: Path, capsys: pytest.CaptureFix
     shutil.rmtree(review / "outputs" / "t" / "02_dedupe")
     assert slr(review, "screen") == 6
     assert "run `slr dedupe` first" in capsys.readouterr().err
+
+
+def test_awaiting_order_can_come_from_a_ranker() -> None:
+    from pipeline.runner.screen import awaiting
+
+    frame = pd.DataFrame({"work_id": ["W1", "W2", "W3"], "relevance_score": [3.0, 2.0, 1.0],
+                          "title_abstract_decision": [None, None, None], "status": ["awaiting"] * 3})
+    assert awaiting(frame, None, "ana", "title_abstract")["work_id"].tolist() == ["W1", "W2", "W3"]
+    ranked = pd.Series({"W1": 0.1, "W2": 0.9, "W3": 0.5})
+    assert awaiting(frame, None, "ana", "title_abstract", order=ranked)["work_id"].tolist() == ["W2", "W3", "W1"]
