@@ -26,16 +26,24 @@ def code(typer_ctx: typer.Context) -> None:
     typer.echo(f"{s.works} included works: {s.proposed} codes proposed, {s.codes} codes standing "
                f"({s.human_themes} themes coded by people); {s.fulltexts} full texts matched, "
                f"{s.unmatched_files} files unmatched or unreadable → {ctx.store.relative(s.folder)}/")
+    if s.conflicts:
+        typer.echo(f"  {s.conflicts} themes where coders disagree: see the Conflicts sheet of coding.xlsx; "
+                   "settle them with `slr code import FILE --coder consensus`")
+    if s.awaiting_second_coder:
+        typer.echo(f"  {s.awaiting_second_coder} coded themes await the second coder (coding: coders: 2)")
 
 
 @app.command("import")
 def import_(
     files: Annotated[list[Path], typer.Argument(help="coding.xlsx workbooks with codes and extraction filled in.")],
-    coder: Annotated[str, typer.Option("--coder", help="Who coded (kept in the ledger).")] = "coder",
+    coder: Annotated[str, typer.Option("--coder", help='Who coded (kept in the ledger); "consensus" settles '
+                                        "conflicts.")] = "coder",
 ) -> None:
     """Check every coded row (reviewed = yes) and extraction row, then add them to the ledgers.
 
-    Nothing is written if any row is wrong; the error names the sheet and cell. Example:
+    Nothing is written if any row is wrong; the error names the sheet and cell. A theme cell holds
+    the theme's codes separated by ";" (the Codes sheet lists them); an empty cell in a reviewed
+    row means no code applies. Example:
     slr -c config/demo.yaml code import outputs/demo/04_code/coding.xlsx --coder ana
     """
     s = run_code_import(context(), files, coder=coder)
@@ -45,13 +53,17 @@ def import_(
 
 @app.command()
 def agreement() -> None:
-    """Per theme and pair of coders: works both coded, identical code sets, kappa.
+    """Per theme and pair of coders: works both coded, identical code sets, kappa; and the conflicts.
 
-    Example: slr -c config/demo.yaml code agreement
+    Writes 04_code/agreement.xlsx (sheets Agreement and Conflicts). Example:
+    slr -c config/demo.yaml code agreement
     """
-    table = run_code_agreement(context())
-    if table.empty:
+    ctx = context()
+    s = run_code_agreement(ctx)
+    if s.agreement.empty:
         typer.echo("No theme coded by two coders yet.")
-    for row in table.to_dict("records"):
+    for row in s.agreement.to_dict("records"):
+        kappa = "undefined" if row["kappa"] is None or row["kappa"] != row["kappa"] else f"{row['kappa']:.3f}"
         typer.echo(f"{row['rq']}.{row['theme']:<26} {row['coder_a']} vs {row['coder_b']}: {row['works']} works, "
-                   f"{row['same_codes']} identical, kappa {row['kappa']}")
+                   f"{row['same_codes']} identical, kappa {kappa}")
+    typer.echo(f"{len(s.conflicts)} conflicts → {ctx.store.relative(s.workbook)}")

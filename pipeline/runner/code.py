@@ -4,11 +4,13 @@ Reads 03_screen/included.csv, the codebook, full texts (protocol `coding.fulltex
 data/<id>/ledger/coding.csv and extraction.csv. Writes 04_code/: codes.csv (codes as they stand,
 long form), proposals.csv (every proposed code with its evidence), extraction.csv (the issuer case
 studies), fulltext_files.csv (which file matched which work, and the ones that did not),
-coding.xlsx and manifest.json.
+conflicts.csv (when coders disagree), coding.xlsx and manifest.json; `slr code agreement` adds
+agreement.xlsx. A coding workbook imported with `--coder consensus` settles conflicts.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,13 +22,14 @@ from ..errors import ConfigError, StageError, WorkbookError, did_you_mean
 from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
 from ..sheets import Column, Sheet, column_ref, open_workbook, read_sheet, write_workbook
 from ..sources.fulltext import match_fulltexts
-from ..stages.code import LEDGER_COLUMNS, agreement, autocode, final_codes, latest_human
+from ..stages.code import (CONSENSUS, LEDGER_COLUMNS, agreement, autocode, awaiting_second_coder, conflicts,
+                           final_codes, follow_works, latest_human)
 from ..store import append_csv_rows, read_csv, sha256_file, write_csv
 from .context import Context
 
 STAGE = "code"
 SECTIONS = ("codebook", "coding")
-CODING_SHEET, EXTRACTION_SHEET, CODES_SHEET = "Coding", "Extraction", "Codes"
+CODING_SHEET, EXTRACTION_SHEET, CODES_SHEET, CONFLICTS_SHEET = "Coding", "Extraction", "Codes", "Conflicts"
 EXTRACTION_FIELDS = ("issuer", "country", "platform", "assessment", "award", "credits", "stacking", "portability",
                      "quality_assurance", "framework_level", "cost", "stakeholders", "source")
 EXTRACTION_LEDGER = (*EXTRACTION_FIELDS, "coder", "time", "workbook", "workbook_checksum")
@@ -40,6 +43,8 @@ class CodeSummary:
     fulltexts: int
     unmatched_files: int
     human_themes: int
+    conflicts: int
+    awaiting_second_coder: int
     folder: Path
 
 
@@ -78,8 +83,18 @@ def run_code(ctx: Context) -> CodeSummary:
         report(len(works), len(works))
     ledger, ledger_path = _ledger(ctx, "coding.csv")
     extraction, extraction_path = _ledger(ctx, "extraction.csv")
-    codes = final_codes(proposed, ledger, accept_proposals=ctx.protocol.coding.accept_proposals)
+    # Codes follow works through re-runs of dedupe (a row made on a merged work moves with its records).
+    mapped = follow_works(ledger, works)
+    human = latest_human(mapped)
+    codes = final_codes(proposed, mapped, accept_proposals=ctx.protocol.coding.accept_proposals)
+    disputed = conflicts(human)
+    waiting = awaiting_second_coder(human) if ctx.protocol.coding.coders == 2 else 0
     stage_dir = ctx.store.stage_dir(STAGE)
+    conflicts_path = stage_dir / "conflicts.csv"
+    if len(disputed):
+        write_csv(conflicts_path, disputed)
+    elif conflicts_path.exists():
+        conflicts_path.unlink()  # an output: no conflicts left, no file
     write_csv(stage_dir / "proposals.csv", proposed)
     write_csv(stage_dir / "codes.csv", codes)
     latest_extraction = _latest_extraction(extraction)
@@ -88,9 +103,9 @@ def run_code(ctx: Context) -> CodeSummary:
         write_csv(stage_dir / "fulltext_files.csv", found.files)
     info = ExportInfo(review=ctx.protocol.id, kind="coding", ids=tuple(works["work_id"]),
                       stage=f"codebook {book.version}", exported_at=started.isoformat())
+    extra = [_conflicts_sheet(disputed)] if len(disputed) else []
     write_workbook(stage_dir / "coding.xlsx", [_coding_sheet(works, codes, book), _extraction_sheet(latest_extraction),
-                                               _codes_sheet(book), *info.sheets()])
-    human = latest_human(ledger)
+                                               _codes_sheet(book), *extra, *info.sheets()])
     counts: dict[str, Any] = {
         "works": len(works), "codebook_version": book.version, "proposed_codes": len(proposed), "codes": len(codes),
         "codes_per_rq": {str(k): int(v) for k, v in codes.groupby("rq").size().items()},
@@ -98,14 +113,16 @@ def run_code(ctx: Context) -> CodeSummary:
                             codes.groupby(["rq", "theme"])["work_id"].nunique().items()},
         "fulltexts_matched": len(found.texts) if found else 0,
         "fulltext_files_unmatched": int((found.files["status"] != "matched").sum()) if found else 0,
-        "human_coded_themes": len(human), "issuers_extracted": len(latest_extraction),
+        "human_coded_themes": len(human), "conflicts": len(disputed), "awaiting_second_coder": waiting,
+        "issuers_extracted": len(latest_extraction),
     }
     inputs = [works_path, book.path] + [p for p in (ledger_path, extraction_path) if p.exists()]
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
                                                  started=started))
     return CodeSummary(works=len(works), proposed=len(proposed), codes=len(codes),
                        fulltexts=counts["fulltexts_matched"], unmatched_files=counts["fulltext_files_unmatched"],
-                       human_themes=len(human), folder=stage_dir)
+                       human_themes=len(human), conflicts=len(disputed), awaiting_second_coder=waiting,
+                       folder=stage_dir)
 
 
 def _coding_sheet(works: pd.DataFrame, codes: pd.DataFrame, book: Codebook) -> Sheet:
@@ -144,6 +161,13 @@ def _codes_sheet(book: Codebook) -> Sheet:
                                                            Column("terms", width=50, wrap=True)])
 
 
+def _conflicts_sheet(disputed: pd.DataFrame) -> Sheet:
+    """Read-only: what each coder gave where they disagree (settle with `--coder consensus`)."""
+    return Sheet(CONFLICTS_SHEET, disputed, columns=[Column("work_id", width=15), Column("coders", width=60, wrap=True),
+                                                     Column("agreed", width=30, wrap=True),
+                                                     Column("disputed", width=30, wrap=True)])
+
+
 def _latest_extraction(extraction: pd.DataFrame | None) -> pd.DataFrame:
     if extraction is None or extraction.empty:
         return pd.DataFrame(columns=list(EXTRACTION_FIELDS))
@@ -165,7 +189,14 @@ class CodeImportSummary:
 
 
 def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImportSummary:
-    """Validate every coded row and extraction row of every workbook, then append to the ledgers."""
+    """Validate every coded row and extraction row of every workbook, then append to the ledgers.
+
+    `coder` names who coded; "consensus" settles the themes it codes whatever the coders said."""
+    coder = coder.strip()
+    if not re.fullmatch(r"[\w.-]+", coder) or coder == "auto":
+        raise ConfigError(f'code import: --coder "{coder}" is not a usable coder name',
+                          hint=f'use letters, digits, ".", "-" or "_" (not "auto", which marks proposals); '
+                               f'"{CONSENSUS}" settles conflicts')
     book = _codebook(ctx)
     works, _ = _included(ctx)
     allowed = {theme_column(rq, theme): list(t.codes) for rq, theme, t in book.themes()}
@@ -242,9 +273,24 @@ def _issuers(path: Path, frame: pd.DataFrame, known: set[str], stamp: dict[str, 
     return rows
 
 
-def run_code_agreement(ctx: Context) -> pd.DataFrame:
-    ledger, _ = _ledger(ctx, "coding.csv")
+@dataclass
+class AgreementSummary:
+    agreement: pd.DataFrame
+    conflicts: pd.DataFrame
+    workbook: Path
+
+
+def run_code_agreement(ctx: Context) -> AgreementSummary:
+    """Per theme and pair of coders, kappa; the conflicts; both in 04_code/agreement.xlsx."""
+    ledger, ledger_path = _ledger(ctx, "coding.csv")
     if ledger is None or ledger.empty:
-        raise StageError("code agreement: the coding ledger is empty", hint="import coded workbooks first: slr code import FILE")
-    return agreement(ledger)
+        raise StageError(f"code agreement: the coding ledger {ctx.store.relative(ledger_path)} is empty",
+                         hint="import coded workbooks first: slr code import FILE --coder NAME")
+    works, _ = _included(ctx)
+    human = latest_human(follow_works(ledger, works))
+    table, disputed = agreement(human), conflicts(human)
+    path = ctx.store.stage_dir(STAGE) / "agreement.xlsx"
+    write_workbook(path, [Sheet("Agreement", table, columns=[Column("theme", width=26), Column("kappa", width=8)]),
+                          _conflicts_sheet(disputed)])
+    return AgreementSummary(agreement=table, conflicts=disputed, workbook=path)
 

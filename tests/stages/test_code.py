@@ -9,7 +9,8 @@ import pytest
 
 from pipeline.codebook import load_codebook
 from pipeline.sources.fulltext import read_pages
-from pipeline.stages.code import agreement, autocode, final_codes
+from pipeline.stages.code import (agreement, autocode, awaiting_second_coder, conflicts, final_codes, follow_works,
+                                  latest_human)
 from pipeline.stages.code.match import Matcher
 
 ROOT = Path(__file__).parents[2]
@@ -82,3 +83,37 @@ def test_agreement_per_theme() -> None:
     # decision: 6 decisions, 5 agree (p_o = 5/6); ana says yes 3/6, bo 2/6: p_e = 1/2·1/3 + 1/2·2/3
     # = 1/2 → kappa (5/6 − 1/2) / (1/2) = 0.667.
     assert (row["works"], row["same_codes"], row["kappa"]) == (2, 1, 0.667)
+
+
+def _row(work_id: str, codes: str | None, coder: str, time: str, record_ids: str = "", theme: str = "awards") -> dict:
+    return {"work_id": work_id, "rq": "RQ2", "theme": theme, "codes": codes, "coder": coder, "time": time,
+            "record_ids": record_ids}
+
+
+def test_codes_follow_works_that_dedupe_merged_since() -> None:
+    # Made-up ids: W1 and W2 were coded, then dedupe merged their records into W9.
+    works = pd.DataFrame({"work_id": ["W9", "W3"], "record_ids": ["s:1; s:2", "s:3"]})
+    ledger = pd.DataFrame([_row("W1", "badge", "ana", "t1", "s:1"), _row("W2", "certificate", "ana", "t2", "s:2"),
+                           _row("W8", "badge", "ana", "t3", "s:8")])
+    mapped = follow_works(ledger, works)
+    assert mapped[["work_id", "_origin"]].values.tolist() == [["W9", "W1"], ["W9", "W2"]]  # s:8 is gone
+    human = latest_human(mapped)
+    assert human[["work_id", "coder", "codes"]].values.tolist() == [["W9", "ana", "badge; certificate"]]
+
+
+def test_latest_row_counts_and_consensus_settles_a_conflict() -> None:
+    ledger = pd.DataFrame([_row("W1", "badge", "ana", "t1"), _row("W1", "badge; certificate", "ana", "t2"),
+                           _row("W1", "certificate", "bo", "t3"), _row("W1", None, "bo", "t1", theme="credits"),
+                           _row("W1", None, "ana", "t2", theme="credits")])
+    human = latest_human(ledger)
+    # An empty cell in a reviewed row is a coder saying "no code applies": both agree on credits.
+    assert conflicts(human)[["theme", "coders", "agreed", "disputed"]].values.tolist() == [
+        ["awards", "ana: badge; certificate | bo: certificate", "certificate", "badge"]]
+    assert agreement(human)[["theme", "works", "same_codes"]].values.tolist() == [["awards", 1, 0], ["credits", 1, 1]]
+    empty = pd.DataFrame(columns=["work_id", "rq", "theme", "code", "coder", "evidence", "field", "page",
+                                  "confidence", "term"])
+    assert final_codes(empty, ledger)[["theme", "code", "coder"]].values.tolist() == [["awards", "certificate", "ana+bo"]]
+    settled = pd.concat([ledger, pd.DataFrame([_row("W1", "badge", "consensus", "t4")])])
+    assert conflicts(latest_human(settled)).empty
+    assert final_codes(empty, settled)[["code", "coder"]].values.tolist() == [["badge", "consensus"]]
+    assert awaiting_second_coder(latest_human(ledger[ledger["coder"] == "ana"])) == 2

@@ -5,25 +5,28 @@ as pages of text; the codebook. `autocode` gives the long table of codes.csv: on
 and code with the best evidence — the sentence, the field (title, keywords, abstract, full_text),
 the page, and a confidence (higher for a title than for a page deep in a full text, lower for a
 near-match than for an exact one). `final_codes` puts the coders' ledger over the proposals: a
-coder who coded a theme of a work replaces the proposals for that theme. Pure: no files.
+coder who coded a theme of a work replaces the proposals for that theme (rules, conflicts and
+agreement in `human`). Pure: no files.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from itertools import combinations
 from typing import Any
 
 import pandas as pd
 
 from ...codebook import Codebook
 from ...records import split_list
+from .human import (CONFLICT_COLUMNS, CONSENSUS, LEDGER_COLUMNS, agreement, awaiting_second_coder, conflicts,
+                    follow_works, latest_human)
+from .human import final_codes as _final_codes
 from .match import Matcher, sentences
 
+__all__ = ["CODE_COLUMNS", "CONFLICT_COLUMNS", "CONSENSUS", "LEDGER_COLUMNS", "agreement", "autocode",
+           "awaiting_second_coder", "conflicts", "final_codes", "follow_works", "latest_human"]
+
 CODE_COLUMNS = ("work_id", "rq", "theme", "code", "coder", "evidence", "field", "page", "confidence", "term")
-LEDGER_COLUMNS = ("work_id", "rq", "theme", "codes", "coder", "note", "time", "workbook", "workbook_checksum",
-                  "record_ids")
 #: How much a match in each field is worth (a title names what a work is about).
 FIELD_CONFIDENCE = {"title": 0.9, "keywords": 0.85, "abstract": 0.8, "full_text": 0.75}
 NEAR_FACTOR = 0.8
@@ -75,70 +78,7 @@ def _units(work: Mapping[str, Any], pages: Pages):
             yield "full_text", page, sentence
 
 
-def latest_human(ledger: pd.DataFrame | None) -> pd.DataFrame:
-    """The latest ledger row per work, theme and coder."""
-    if ledger is None or ledger.empty:
-        return pd.DataFrame(columns=list(LEDGER_COLUMNS))
-    return ledger.sort_values("time", kind="stable").groupby(["work_id", "rq", "theme", "coder"], as_index=False).last()
-
-
 def final_codes(proposed: pd.DataFrame, ledger: pd.DataFrame | None, *, accept_proposals: bool = True) -> pd.DataFrame:
-    """Codes as they stand: coders' codes for the themes they coded, proposals elsewhere.
-
-    With several coders on one theme of one work, the codes all of them gave stand (and the rest
-    is a disagreement for `agreement`).
-    """
-    human = latest_human(ledger)
-    coded: dict[tuple[str, str, str], list[set[str]]] = defaultdict(list)
-    coders: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for row in human.to_dict("records"):
-        key = (row["work_id"], row["rq"], row["theme"])
-        coded[key].append(set(split_list(row["codes"])))
-        coders[key].append(str(row["coder"]))
-    evidence = {(r["work_id"], r["rq"], r["theme"], r["code"]): r for r in proposed.to_dict("records")}
-    rows = [r for r in proposed.to_dict("records") if (r["work_id"], r["rq"], r["theme"]) not in coded]
-    if not accept_proposals:
-        rows = []
-    for key, sets in coded.items():
-        agreed = set.intersection(*sets)
-        for code in sorted(agreed):
-            found = evidence.get((*key, code), {})
-            rows.append({"work_id": key[0], "rq": key[1], "theme": key[2], "code": code,
-                         "coder": "+".join(sorted(coders[key])), "evidence": found.get("evidence"),
-                         "field": found.get("field"), "page": found.get("page"), "confidence": 1.0,
-                         "term": found.get("term")})
-    table = pd.DataFrame(rows, columns=list(CODE_COLUMNS)).sort_values(["work_id", "rq", "theme", "code"], kind="stable")
-    table["page"] = pd.array(table["page"], dtype="Int64")
-    return table.reset_index(drop=True)
-
-
-def agreement(ledger: pd.DataFrame | None) -> pd.DataFrame:
-    """Per theme and pair of coders: works both coded, identical code sets, and Cohen's kappa
-    over the presence of each code (every code of the theme in every such work is one decision)."""
-    human = latest_human(ledger)
-    out = []
-    for (rq, theme), group in human.groupby(["rq", "theme"], sort=True):
-        table = group.pivot_table(index="work_id", columns="coder", values="codes", aggfunc="last")
-        for a, b in combinations(sorted(table.columns), 2):
-            both = table[[a, b]].dropna()
-            if both.empty:
-                continue
-            sets_a = [set(split_list(v)) for v in both[a]]
-            sets_b = [set(split_list(v)) for v in both[b]]
-            universe = sorted(set().union(*sets_a, *sets_b))
-            x = [code in s for s in sets_a for code in universe]
-            y = [code in s for s in sets_b for code in universe]
-            out.append({"rq": rq, "theme": theme, "coder_a": a, "coder_b": b, "works": len(both),
-                        "same_codes": sum(p == q for p, q in zip(sets_a, sets_b, strict=True)),
-                        "kappa": _kappa(x, y)})
-    return pd.DataFrame(out, columns=["rq", "theme", "coder_a", "coder_b", "works", "same_codes", "kappa"])
-
-
-def _kappa(x: list[bool], y: list[bool]) -> float | None:
-    n = len(x)
-    if not n:
-        return None
-    observed = sum(p == q for p, q in zip(x, y, strict=True)) / n
-    pa, pb = sum(x) / n, sum(y) / n
-    expected = pa * pb + (1 - pa) * (1 - pb)
-    return None if expected == 1 else round((observed - expected) / (1 - expected), 3)
+    """Codes as they stand (columns CODE_COLUMNS): the coders' ledger over the proposals (rules in
+    `human`). Map the ledger to the current works with `follow_works` first."""
+    return _final_codes(proposed, latest_human(ledger), CODE_COLUMNS, accept_proposals=accept_proposals)
