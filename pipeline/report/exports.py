@@ -7,18 +7,33 @@ import re
 from typing import Any
 
 import bibtexparser
+from bibtexparser import middlewares
 import pandas as pd
 import rispy
 from bibtexparser.model import Entry, Field
 
 from ..records import split_list
 
-_RIS_TYPES = {"journal article": "JOUR", "conference paper": "CONF", "book": "BOOK", "book chapter": "CHAP",
-              "report": "RPRT", "thesis": "THES", "web page": "ELEC", "policy": "GOVDOC"}
-_BIB_TYPES = {"journal article": "article", "conference paper": "inproceedings", "book": "book",
-              "book chapter": "incollection", "report": "techreport", "thesis": "phdthesis"}
-_CSL_TYPES = {"journal article": "article-journal", "conference paper": "paper-conference", "book": "book",
-              "book chapter": "chapter", "report": "report", "thesis": "thesis", "web page": "webpage"}
+#: Our doc_type values (RIS M3 types, the Observatory's categories, …) → a kind of work.
+_KINDS = {
+    "journal": ("article", "review", "journal article", "journal article or commentary", "short survey", "editorial",
+                "letter", "note", "article in press", "comment", "erratum", "data paper", "case report"),
+    "conference": ("conference paper", "proceedings paper", "conference abstract", "meeting abstract",
+                   "conference review"),
+    "book": ("book",), "chapter": ("book chapter",), "report": ("report",), "thesis": ("thesis", "dissertation"),
+    "web page": ("web page", "webpage"), "policy": ("policy initiative", "policy"), "preprint": ("preprint",),
+}
+_KIND = {doc_type: kind for kind, names in _KINDS.items() for doc_type in names}
+_RIS_TYPES = {"journal": "JOUR", "conference": "CONF", "book": "BOOK", "chapter": "CHAP", "report": "RPRT",
+              "thesis": "THES", "web page": "ELEC", "policy": "GOVDOC", "preprint": "UNPB"}
+_BIB_TYPES = {"journal": "article", "conference": "inproceedings", "book": "book", "chapter": "incollection",
+              "report": "techreport", "thesis": "phdthesis", "policy": "techreport"}
+_CSL_TYPES = {"journal": "article-journal", "conference": "paper-conference", "book": "book", "chapter": "chapter",
+              "report": "report", "thesis": "thesis", "web page": "webpage", "policy": "report", "preprint": "article"}
+
+
+def _kind(row: dict[str, Any]) -> str | None:
+    return _KIND.get(str(row.get("doc_type")).strip().lower())
 
 
 def _text(value: Any) -> str | None:
@@ -28,18 +43,25 @@ def _text(value: Any) -> str | None:
 def to_ris(works: pd.DataFrame) -> str:
     entries = []
     for row in works.to_dict("records"):
-        entry = {"type_of_reference": _RIS_TYPES.get(str(row.get("doc_type")).lower(), "GEN"),
-                 "title": row["title"], "id": row["work_id"]}
+        entry = {"type_of_reference": _RIS_TYPES.get(_kind(row) or "", "GEN"), "title": row["title"],
+                 "id": row["work_id"]}
+        if _text(row.get("doc_type")):
+            entry["type_of_work"] = row["doc_type"]  # M3, as Scopus writes it: keeps "review", "report", …
         for key, field in (("authors", "authors"), ("keywords", "keywords")):
             if split_list(row.get(field)):
                 entry[key] = split_list(row.get(field))
         for key, field in (("year", "year"), ("doi", "doi"), ("secondary_title", "venue"), ("volume", "volume"),
-                           ("number", "issue"), ("abstract", "abstract"), ("url", "url"), ("publisher", "publisher")):
+                           ("number", "issue"), ("abstract", "abstract"), ("publisher", "publisher")):
             value = row.get(field)
             if value is not None and not (isinstance(value, float) and value != value) and str(value) != "<NA>":
                 entry[key] = str(value)
-        if _text(row.get("pages")) and "-" in row["pages"]:
-            entry["start_page"], entry["end_page"] = row["pages"].split("-", 1)
+        if _text(row.get("url")):
+            entry["urls"] = [row["url"]]
+        if _text(row.get("pages")):
+            start, _, end = row["pages"].partition("-")
+            entry["start_page"] = start
+            if end:
+                entry["end_page"] = end
         entries.append(entry)
     return rispy.dumps(entries)
 
@@ -57,26 +79,40 @@ def _key(row: dict[str, Any], used: set[str]) -> str:
     return key
 
 
+_VENUE_FIELD = {"article": "journal", "inproceedings": "booktitle", "incollection": "booktitle",
+                "techreport": "institution", "phdthesis": "school"}
+_RAW_FIELDS = ("doi", "url")  # BibTeX keeps these verbatim; LaTeX-escaping them would break the links
+
+
 def to_bibtex(works: pd.DataFrame) -> str:
+    """BibTeX with LaTeX-escaped text (`&` → `\\&`, `–` → `{\\textendash}`), DOIs and URLs verbatim."""
     library = bibtexparser.Library()
+    raw: dict[str, list[Field]] = {}
     used: set[str] = set()
     for row in works.to_dict("records"):
+        entry_type = _BIB_TYPES.get(_kind(row) or "", "misc")
         fields = [Field("title", row["title"]), Field("note", f"slr work {row['work_id']}")]
         if split_list(row.get("authors")):
             fields.append(Field("author", " and ".join(split_list(row["authors"]))))
-        for key, field in (("year", "year"), ("doi", "doi"), ("journal", "venue"), ("volume", "volume"),
-                           ("number", "issue"), ("pages", "pages"), ("url", "url"), ("publisher", "publisher")):
+        for key, field in (("year", "year"), (_VENUE_FIELD.get(entry_type, "howpublished"), "venue"),
+                           ("volume", "volume"), ("number", "issue"), ("pages", "pages"), ("publisher", "publisher")):
             value = row.get(field)
             if value is not None and not (isinstance(value, float) and value != value) and str(value) != "<NA>":
                 fields.append(Field(key, str(value)))
-        library.add(Entry(_BIB_TYPES.get(str(row.get("doc_type")).lower(), "misc"), _key(row, used), fields))
+        key = _key(row, used)
+        raw[key] = [Field(name, row[name]) for name in _RAW_FIELDS if _text(row.get(name))]
+        library.add(Entry(entry_type, key, fields))
+    library = middlewares.LatexEncodingMiddleware(keep_math=False, enclose_urls=False).transform(library)
+    for entry in library.entries:
+        for field in raw[entry.key]:
+            entry.set_field(field)
     return bibtexparser.write_string(library)
 
 
 def to_csl_json(works: pd.DataFrame) -> str:
     items = []
     for row in works.to_dict("records"):
-        item: dict[str, Any] = {"id": row["work_id"], "type": _CSL_TYPES.get(str(row.get("doc_type")).lower(), "document"),
+        item: dict[str, Any] = {"id": row["work_id"], "type": _CSL_TYPES.get(_kind(row) or "", "document"),
                                 "title": row["title"]}
         authors = []
         for name in split_list(row.get("authors")):

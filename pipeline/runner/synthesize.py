@@ -19,7 +19,8 @@ from ..codebook import Codebook, load_codebook
 from ..errors import StageError
 from ..report.document import markdown_to_docx
 from ..report.exports import to_bibtex, to_csl_json, to_ris
-from ..report.figures import bar_chart, heatmap, prisma_figure, stacked_years
+from ..report.figures import bar_chart, heatmap, stacked_years
+from ..report.flow import prisma_figure
 from ..sheets import Column, Sheet, write_workbook
 from ..stages.synthesis import tables as T
 from ..stages.synthesis.catalogue import catalogue_html, catalogue_markdown
@@ -61,6 +62,7 @@ def _inputs(ctx: Context) -> dict[str, Any]:
     return {
         "search_log": _read(ctx, "search", "search_log.csv", hint="run `slr search` first"),
         "dedupe": dedupe["counts"],
+        "works": _read(ctx, "dedupe", "works.csv", hint="run `slr dedupe` first"),
         "screened": _read(ctx, "screen", "screened.csv", hint="run `slr screen` first"),
         "included": _read(ctx, "screen", "included.csv", hint="run `slr screen` first"),
         "codes": codes if codes is not None else pd.DataFrame(columns=["work_id", "rq", "theme", "code", "evidence",
@@ -75,7 +77,7 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     started = ctx.clock()
     data = _inputs(ctx)
     flow = prisma(data["search_log"], data["dedupe"], data["screened"])
-    check(flow, data["dedupe"])
+    check(flow, data["dedupe"], included_rows=len(data["included"]))
     included, codes, book = data["included"], data["codes"], data["codebook"]
     codes = codes[codes["work_id"].isin(set(included["work_id"]))]
     folder = ctx.store.stage_dir(STAGE)
@@ -100,7 +102,7 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     sheets["Search log"] = data["search_log"]
     sheets["Protocol"] = T.protocol_table(ctx.protocol, book)
 
-    write_workbook(folder / "synthesis.xlsx", [_styled(name, frame) for name, frame in sheets.items()])
+    write_workbook(folder / "synthesis.xlsx", [styled_sheet(name, frame) for name, frame in sheets.items()])
     for name, frame in sheets.items():
         slug = name.lower().replace(" ", "_")
         write_csv(folder / "tables" / f"{slug}.csv", frame)
@@ -114,25 +116,30 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     write_text(folder / "included.ris", to_ris(included))
     write_text(folder / "included.bib", to_bibtex(included))
     write_text(folder / "included.csl.json", to_csl_json(included))
+    write_csv(folder / "asreview.csv", T.asreview(data["screened"], data["works"]))
     rq_tables = {rq: sheets[rq] for rq in (book.research_questions if book else {})}
     report = report_markdown(protocol=ctx.protocol, search_log=data["search_log"], p=flow, rq_tables=rq_tables,
                              gaps=sheets["Gaps"], sources=sources, codebook_version=book.version if book else None,
-                             issuers=issuers)
+                             issuers=issuers, compared=compare)
     write_text(folder / "report.md", report)
     with atomic_path(folder / "report.docx") as tmp:
         markdown_to_docx(report, folder, tmp)
     counts = {"included": len(included), "sheets": {k: len(v) for k, v in sheets.items()},
               "prisma": {k: v for k, v in asdict(flow).items() if k != "notes"}}
-    inputs = [ctx.store.stage_dir(s) / n for s, n in (("search", "search_log.csv"), ("screen", "screened.csv"),
+    inputs = [ctx.store.stage_dir(s) / n for s, n in (("search", "search_log.csv"), ("dedupe", "works.csv"),
+                                                      ("screen", "screened.csv"),
                                                       ("screen", "included.csv"), ("code", "codes.csv"),
                                                       ("code", "extraction.csv"))]
+    if ctx.protocol.codebook is not None:  # a new codebook version changes the RQ tables
+        inputs.append(Path(ctx.protocol.codebook) if Path(ctx.protocol.codebook).is_absolute()
+                      else ctx.root / ctx.protocol.codebook)
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=[p for p in inputs if p.exists()], sections=SECTIONS,
                                                  counts=counts, started=started))
     return SynthesisSummary(included=len(included), sheets=counts["sheets"], workbook=folder / "synthesis.xlsx",
                             folder=folder)
 
 
-def _styled(name: str, frame: pd.DataFrame) -> Sheet:
+def styled_sheet(name: str, frame: pd.DataFrame) -> Sheet:
     """A sheet for people: widths by content, wrapped long text, DOI links, percentages as numbers."""
     columns = []
     for column in frame.columns:

@@ -7,10 +7,14 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli import main
+from pipeline.runner.synthesize import styled_sheet
+from pipeline.sheets import write_workbook
+from pipeline.store import read_csv
 
 ROOT = Path(__file__).parents[2]
 SHEETS = ["Sources", "Coding matrix", "RQ1", "RQ2", "Issuers", "Issuers compared", "By year", "By region", "By type",
@@ -43,7 +47,9 @@ def test_every_sheet_exists_and_is_filled(demo: Path) -> None:
     assert [c.value for c in sources[1]][:4] == ["work_id", "title", "authors", "year"]
     for name in ("sources", "prisma", "rq1", "rq2", "gaps", "search_log"):
         assert (synthesis(demo) / "tables" / f"{name}.csv").exists() and (synthesis(demo) / "tables" / f"{name}.md").exists()
-    for name in ("prisma.png", "prisma.svg", "catalogue.md", "catalogue.html", "included.ris", "included.bib",
+    for name in SHEETS:
+        assert all(c.value for c in book[name][1]), f"sheet {name} has an empty header cell"
+    for name in ("prisma.png", "prisma.svg", "catalogue.md", "catalogue.html", "included.ris", "included.bib", "asreview.csv",
                  "included.csl.json", "report.md", "report.docx", "figures/theme_year_heatmap.png",
                  "figures/sources_per_year_by_type.svg", "figures/themes_rq1.png", "figures/sources_per_region.png"):
         assert (synthesis(demo) / name).stat().st_size > 0, name
@@ -61,6 +67,19 @@ def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
         assert f"(n = {n})" in svg.replace("&#x27;", "'") or f"n = {n}" in svg
     included = (synthesis(demo) / "included.ris").read_text().count("TY  - ")
     assert included == flow["studies_included"]
+    labels = read_csv(synthesis(demo) / "asreview.csv")["label_included"].fillna("").value_counts().to_dict()
+    assert labels == {"1": flow["studies_included"], "": flow["pending_full_text"] + flow["pending_title_abstract"],
+                      "0": flow["records_excluded"] + flow["reports_excluded"] + flow["reports_not_retrieved"]}
+
+
+def test_styled_sheet_links_dois_and_formats_shares(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"work_id": ["W1", "W2"], "doi": ["10.1080/19490976.2018.1562268", None],
+                          "share_percent": [14.3, 2.0]})
+    write_workbook(tmp_path / "s.xlsx", [styled_sheet("Sources", frame)])
+    sheet = load_workbook(tmp_path / "s.xlsx")["Sources"]
+    assert sheet["B2"].hyperlink.target == "https://doi.org/10.1080/19490976.2018.1562268"
+    assert sheet["B3"].value is None and sheet["C2"].number_format == "0.0" and sheet["C2"].value == 14.3
+    assert sheet.freeze_panes == "B2" and sheet["A1"].font.b
 
 
 def test_run_skips_up_to_date_stages_and_rebuilds_the_same_tables(demo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,3 +94,20 @@ def test_run_skips_up_to_date_stages_and_rebuilds_the_same_tables(demo: Path, ca
     assert main(["--root", str(demo), "-c", "config/demo.yaml", "run", "--offline"]) == 0
     after = {p.name: p.read_bytes() for p in (synthesis(demo) / "tables").glob("*.csv")}
     assert after == before
+
+
+def test_out_of_date_inputs_stop_before_anything_is_drawn(demo: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "stale"
+    shutil.copytree(demo, root)
+    manifest = root / "outputs" / "demo" / "02_dedupe" / "manifest.json"
+    counts = json.loads(manifest.read_text())
+    counts["counts"]["records"] += 5  # as if dedupe had read a newer search
+    manifest.write_text(json.dumps(counts))
+    (root / "outputs" / "demo" / "05_synthesis" / "prisma.png").unlink()
+    capsys.readouterr()
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) != 0
+    err = capsys.readouterr().err
+    assert "synthesize: the PRISMA counts do not add up at identification: records identified (search log) = " \
+           "records deduplicated (02_dedupe), but 353 ≠ 358" in err
+    assert "Traceback" not in err and not (root / "outputs" / "demo" / "05_synthesis" / "prisma.png").exists()

@@ -50,6 +50,22 @@ def test_prisma_counts_by_hand() -> None:
     assert rows["Records from Observatory (other methods)"] == 2 and rows["Studies included in the review"] == 2
 
 
+def test_included_csv_out_of_step_with_screened_csv_fails() -> None:
+    with pytest.raises(StageError) as err:
+        check(prisma(LOG, DEDUPE, SCREENED), DEDUPE, included_rows=3)
+    assert "the PRISMA counts do not add up at inclusion: works included in screened.csv = rows of included.csv, " \
+           "but 2 ≠ 3" in str(err.value)
+
+
+def test_screening_out_of_step_fails_at_title_abstract() -> None:
+    # W4 excluded at full text although its title/abstract decision says exclude (an edited file).
+    screened = SCREENED.assign(title_abstract_decision=["exclude"] * 4 + ["include", "maybe", "include", "include"])
+    with pytest.raises(StageError) as err:
+        check(prisma(LOG, DEDUPE, screened), DEDUPE)
+    assert "at title/abstract screening: screened = excluded + sought for retrieval + awaiting, but 8 ≠ 7" \
+        in str(err.value)
+
+
 @pytest.mark.parametrize("dedupe, message", [
     ({"records": 10, "works": 9}, "at identification: records identified (search log) = records deduplicated "
                                   "(02_dedupe), but 9 ≠ 10"),
@@ -102,7 +118,9 @@ def test_issuers_shared_and_different() -> None:
                                {"issuer": "B", "platform": "Credly", "credits": None, "source": "W8"}])
     table, compared = T.issuers(extraction, ("platform", "credits", "source"))
     compared = compared.set_index("field")
-    assert compared.loc["platform", ["issuers_reporting", "shared", "differ"]].tolist() == [2, "credly (2)", "futurelearn"]
+    assert compared.loc["platform", ["issuers_reporting", "shared", "differ"]].tolist() == \
+        [2, "Credly (2 issuers)", "A: FutureLearn"]
+    assert compared.loc["credits", "not_reported_by"] == "B"
     assert compared.loc["credits", "issuers_reporting"] == 1 and table["issuer"].tolist() == ["A", "B"]
 
 
@@ -113,3 +131,4 @@ def test_catalogue_groups_marks_new_and_escapes() -> None:
     assert "- [Badges in Europe](https://example.org/b) ★" in text
     page = catalogue_html(sources, {"W7"}, "Catalogue")
     assert "&lt;b&gt;Stackable&lt;/b&gt;" in page and "<span class=\"new\">new</span>" in page
+    assert "<h2>Journal article (1)</h2>" in page and "1 are new since the previous run" in page

@@ -47,13 +47,16 @@ def catalogue_html(sources: pd.DataFrame, previous: set[str] | None, title: str)
     parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">", f"<title>{esc(title)}</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}li{margin:.2em 0}"
              ".new{color:#b00;font-weight:bold}</style></head><body>", f"<h1>{esc(title)}</h1>",
-             f"<p>{len(sources)} included sources, by category and year.</p>"]
+             f"<p>{len(sources)} included sources, by category and year."
+             + (f" {sum(1 for w in sources['work_id'] if w not in previous)} are new since the previous run (marked "
+                "<span class=\"new\">new</span>)." if previous is not None else "") + "</p>"]
     current = None
     for category, year, items in _groups(sources):
         if category != current:
             if current is not None:
                 parts.append("</section>")
-            parts.append(f"<section><h2>{esc(category.capitalize())}</h2>")
+            count = int((sources["doc_type"].fillna("other") == category).sum())
+            parts.append(f"<section><h2>{esc(category.capitalize())} ({count})</h2>")
             current = category
         parts.append(f"<h3>{year or 'No year'}</h3><ul>")
         for row in items:

@@ -8,8 +8,8 @@ organisation), as the PRISMA 2020 flow diagram does.
 
 Invariants (`check`): identified = records deduplicated; records − duplicates = works screened;
 screened = excluded + sought + pending at title/abstract; sought = not retrieved + assessed;
-assessed = excluded + included + pending at full text. A broken one is a StageError naming the
-step and the numbers, instead of a diagram with wrong numbers.
+assessed = excluded + included + pending at full text; included = the rows of included.csv. A
+broken one is a StageError naming the step and the numbers, instead of a diagram with wrong numbers.
 """
 
 from __future__ import annotations
@@ -106,8 +106,9 @@ def prisma(search_log: pd.DataFrame, dedupe_counts: dict[str, Any], screened: pd
     return result
 
 
-def check(p: Prisma, dedupe_counts: dict[str, Any]) -> None:
-    """Raise a StageError naming the first PRISMA step whose numbers do not add up."""
+def check(p: Prisma, dedupe_counts: dict[str, Any], included_rows: int | None = None) -> None:
+    """Raise a StageError naming the first PRISMA step whose numbers do not add up (`included_rows`:
+    the rows of included.csv, which must be the works screened.csv marks included)."""
     steps = [
         ("identification", p.records_identified, int(dedupe_counts.get("records", -1)),
          "records identified (search log) = records deduplicated (02_dedupe)", "run `slr dedupe` after `slr search`"),
@@ -121,6 +122,9 @@ def check(p: Prisma, dedupe_counts: dict[str, Any]) -> None:
         ("full-text assessment", p.reports_assessed, p.reports_excluded + p.studies_included + p.pending_full_text,
          "assessed = excluded + included + awaiting", "run `slr screen` again"),
     ]
+    if included_rows is not None:
+        steps.append(("inclusion", p.studies_included, included_rows,
+                      "works included in screened.csv = rows of included.csv", "run `slr screen` again"))
     for step, left, right, rule, hint in steps:
         if left != right:
             raise StageError(f"synthesize: the PRISMA counts do not add up at {step}: {rule}, but {left} ≠ {right}",

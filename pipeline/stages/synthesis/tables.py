@@ -57,22 +57,31 @@ def rq_summary(rq: str, included: pd.DataFrame, codes: pd.DataFrame, book: Codeb
 
 
 def issuers(extraction: pd.DataFrame, fields: Iterable[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The extraction table side by side, and per field what issuers share and where they differ."""
+    """The extraction table side by side, and per field what issuers share (a value two or more
+    issuers report, compared case-blind, items split at ";" and ",") and where they differ (per
+    issuer, the values only it reports), and which issuers say nothing."""
     table = extraction.reindex(columns=["issuer", *fields]).sort_values("issuer", kind="stable").reset_index(drop=True)
     rows = []
     for name in fields:
-        if name in ("source",):
+        if name == "source":
             continue
-        values: Counter[str] = Counter()
-        for cell in table[name]:
-            for item in {v.strip().lower() for v in str(cell).replace(",", ";").split(";")} if isinstance(cell, str) else ():
-                if item:
-                    values[item] += 1
-        reported = int(table[name].notna().sum())
-        rows.append({"field": name, "issuers_reporting": reported,
-                     "shared": "; ".join(f"{v} ({n})" for v, n in values.most_common() if n > 1) or None,
-                     "differ": "; ".join(v for v, n in values.most_common() if n == 1) or None})
-    return table, pd.DataFrame(rows, columns=["field", "issuers_reporting", "shared", "differ"])
+        holders: dict[str, list[str]] = {}
+        spelling: dict[str, str] = {}
+        for issuer, cell in zip(table["issuer"].astype(str), table[name], strict=True):
+            items = [v.strip() for v in str(cell).replace(",", ";").split(";")] if isinstance(cell, str) else []
+            for item in dict.fromkeys(i for i in items if i):
+                spelling.setdefault(item.lower(), item)
+                holders.setdefault(item.lower(), []).append(issuer)
+        ordered = sorted(holders.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        silent = [str(i) for i, c in zip(table["issuer"], table[name], strict=True) if not isinstance(c, str) or not c]
+        rows.append({"field": name, "issuers_reporting": len(table) - len(silent),
+                     "shared": "; ".join(f"{spelling[v]} ({len(who)} issuers)" for v, who in ordered if len(who) > 1)
+                     or None,
+                     "differ": "; ".join(f"{issuer}: {', '.join(spelling[v] for v, who in ordered if who == [issuer])}"
+                                         for issuer in sorted({who[0] for _, who in ordered if len(who) == 1}))
+                     or None,
+                     "not_reported_by": "; ".join(silent) or None})
+    return table, pd.DataFrame(rows, columns=["field", "issuers_reporting", "shared", "differ", "not_reported_by"])
 
 
 def by_year(sources_table: pd.DataFrame) -> pd.DataFrame:
@@ -110,7 +119,8 @@ def gaps(included: pd.DataFrame, codes: pd.DataFrame, book: Codebook, sources_ta
     evidence is negated in some sources and affirmed in others (the literature may disagree)."""
     rows: list[dict[str, Any]] = []
     theme_works = codes.groupby(["rq", "theme"])["work_id"].apply(set)
-    regions = {w: split_list(r) or ["no region detected"] for w, r in zip(sources_table["work_id"], sources_table["regions"], strict=True)}
+    regions = {w: split_list(r) or ["no region detected"]
+               for w, r in zip(sources_table["work_id"], sources_table["regions"], strict=True)}
     years = {w: y for w, y in zip(sources_table["work_id"], sources_table["year"], strict=True)}
     all_regions = sorted({r for items in regions.values() for r in items})
     all_years = sorted({int(y) for y in years.values() if pd.notna(y)})
@@ -130,10 +140,12 @@ def gaps(included: pd.DataFrame, codes: pd.DataFrame, book: Codebook, sources_ta
             if n == 0 and works:
                 rows.append({"kind": "theme × year without sources", "rq": rq, "theme": spec.label, "where": str(year),
                              "sources": 0, "detail": f"{len(works)} source(s) in other years"})
+    labels = {(rq, theme): spec.label for rq, theme, spec in book.themes()}
     for (rq, theme, code), group in codes.groupby(["rq", "theme", "code"]):
         negated = group["evidence"].fillna("").str.lower().apply(lambda e: any(n in e for n in NEGATION))
         if negated.any() and (~negated).any():
-            rows.append({"kind": "code negated in some sources", "rq": rq, "theme": theme, "where": code,
+            rows.append({"kind": "code negated in some sources", "rq": rq, "theme": labels.get((rq, theme), theme),
+                         "where": code,
                          "sources": int(group["work_id"].nunique()),
                          "detail": f"{int(negated.sum())} source(s) state it with a negation, {int((~negated).sum())} without"})
     return pd.DataFrame(rows, columns=["kind", "rq", "theme", "where", "sources", "detail"])
@@ -157,6 +169,18 @@ def protocol_table(protocol: Any, book: Codebook | None) -> pd.DataFrame:
         rows += [("codebook", f"{book.title} (version {book.version})"),
                  ("codebook themes", str(sum(1 for _ in book.themes()))), ("codebook codes", str(sum(1 for _ in book.codes())))]
     return pd.DataFrame(rows, columns=["key", "value"])
+
+
+def asreview(screened: pd.DataFrame, works: pd.DataFrame) -> pd.DataFrame:
+    """Every screened work for ASReview LAB (a partly labelled dataset): title, abstract, authors,
+    doi, label_included (1 included, 0 excluded, empty while awaiting a decision or in conflict)."""
+    bib = works.set_index("work_id")
+    table = screened[["work_id", "title", "doi"]].copy()
+    for column in ("abstract", "authors"):
+        table[column] = table["work_id"].map(bib[column]) if column in bib else None
+    table["label_included"] = [{"included": "1", "excluded": "0"}.get(status) for status in screened["status"]]
+    return table[["work_id", "title", "abstract", "authors", "doi", "label_included"]].rename(
+        columns={"work_id": "record_id"})
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
