@@ -1,14 +1,49 @@
-"""Shared test helpers. Test data lives under tests/data/ (copied from ../shared with provenance)."""
+"""Shared test helpers. Test data lives under tests/data/ (copied from ../shared with provenance).
+
+No test reaches the network: connections to anything but this machine fail at once (instead of
+waiting out the HTTP layer's retries), naming the address, so a test that forgot `--offline` or a
+local server says so.
+"""
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 DATA = Path(__file__).parent / "data"
+_LOCAL = ("127.0.0.1", "::1", "localhost")
+
+
+class NetworkInTests(RuntimeError):
+    """Not an OSError, so that no retry loop takes it for a dropped connection."""
 
 
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_network() -> Iterator[None]:
+    real_connect = socket.socket.connect
+
+    def connect(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in _LOCAL:
+            raise NetworkInTests(f"tests do not reach the network (tried {address})")
+        return real_connect(sock, address)
+
+    def resolve(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in _LOCAL and host is not None:
+            raise NetworkInTests(f"tests do not reach the network (tried to resolve {host})")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", connect)
+        patch.setattr(socket, "getaddrinfo", resolve)
+        yield

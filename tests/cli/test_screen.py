@@ -33,7 +33,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo")
     shutil.copytree(ROOT / "config", root / "config")
     shutil.copytree(ROOT / "data" / "demo", root / "data" / "demo", ignore=_kept_copies)
-    assert slr(root, "search") == 0 and slr(root, "dedupe") == 0
+    assert slr(root, "search", "--offline") == 0 and slr(root, "dedupe") == 0
     return root
 
 
@@ -47,12 +47,12 @@ def review(demo: Path, tmp_path: Path) -> Path:
 def test_screen_applies_the_example_decisions_and_proposals(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert slr(review, "screen") == 0
-    assert capsys.readouterr().out.startswith("340 works: awaiting 1, excluded 109, included 230 → outputs/demo/03_screen/")
+    assert capsys.readouterr().out.startswith("738 works: awaiting 1, excluded 507, included 230 → outputs/demo/03_screen/")
     table = pd.read_csv(review / "outputs" / "demo" / "03_screen" / "screened.csv", dtype=str).set_index("work_id")
     decided_by = table["title_abstract_decided_by"].value_counts().to_dict()
     # 8 works screened by ana and bo (data/demo/ledger/screening.csv): 6 agreed (ana+bo), 1
     # disagreement resolved by consensus, 1 include/maybe (both send the work on); 332 by criteria.
-    assert decided_by == {"criteria": 332, "ana+bo": 7, "consensus (resolution)": 1}
+    assert decided_by == {"criteria": 730, "ana+bo": 7, "consensus (resolution)": 1}
     assert table.loc["Wd372114932c8", "title_abstract_decision"] == "include"
     assert table.loc["W0532939d259d", ["status", "excluded_at", "exclusion_reason"]].tolist() == [
         "excluded", "full_text", "full text not retrieved"]
@@ -65,18 +65,18 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     capsys.readouterr()
     assert slr(review, "screen", "status") == 0
     assert capsys.readouterr().out.splitlines() == [
-        "Title/abstract: 340 works screened, 108 excluded, 0 awaiting",
-        "    excluded, not about micro-credentials: 88",
-        "    excluded, published before 2018: 19",
+        "Title/abstract: 738 works screened, 506 excluded, 0 awaiting",
+        "    excluded, published before 2018: 278",
+        "    excluded, not about micro-credentials: 227",
         "    excluded, not a source type we review: 1",
         "Full text: 232 sought, 1 not retrieved, 231 assessed, 0 excluded, 1 awaiting",
         "Conflicts: 0; included: 230",
     ]
     assert slr(review, "status") == 0
     out = capsys.readouterr().out
-    assert "records_excluded_by_reason: not about micro-credentials 88, published before 2018 19, " \
+    assert "records_excluded_by_reason: published before 2018 278, not about micro-credentials 227, " \
            "not a source type we review 1" in out
-    assert "status: awaiting 1, excluded 109, included 230" in out
+    assert "status: awaiting 1, excluded 507, included 230" in out
     assert "screen" in STAGE_RUNNERS  # `slr run` screens too
 
 

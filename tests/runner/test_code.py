@@ -24,6 +24,7 @@ def coded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for path in (ROOT / "data" / "demo" / "imports").iterdir():
         if path.is_file():
             shutil.copy(path, root / "data" / "demo" / "imports" / path.name)
+    shutil.copytree(ROOT / "data" / "demo" / "raw", root / "data" / "demo" / "raw")  # the API sources' kept pages
     for sub in ("fulltext", "ledger"):
         for path in (ROOT / "data" / "demo" / sub).iterdir():
             shutil.copy(path, root / "data" / "demo" / sub / path.name)
