@@ -36,7 +36,6 @@ LIST_SEPARATOR = "; "
 
 _DOI_PREFIX = re.compile(r"^(?:https?://)?(?:dx\.)?(?:doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
 _DOI_SHAPE = re.compile(r"10\.\d{4,9}/\S+")
-_WS = re.compile(r"\s+")
 _TAGS = re.compile(r"<[^>]{1,200}>")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _PLAIN_YEAR = re.compile(r"^\s*(1[5-9]\d\d|20\d\d)(?:\.0)?\s*$")
@@ -53,7 +52,8 @@ def clean_text(value: Any) -> str | None:
         text = html.unescape(text)
     if "<" in text and ">" in text:
         text = _TAGS.sub(" ", text)
-    text = unicodedata.normalize("NFC", _WS.sub(" ", text).strip())
+    # str.split() splits on the same Unicode whitespace as r"\s+" and is several times faster on abstracts.
+    text = unicodedata.normalize("NFC", " ".join(text.split()))
     return text or None
 
 

@@ -62,7 +62,8 @@ def _text(value: Any) -> str | None:
 def _list(value: Any) -> list[str]:
     if value is None:
         return []
-    return [html.unescape(str(v)) for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
+    items = [str(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
+    return [html.unescape(v) if "&" in v else v for v in items]  # most items hold no entity
 
 
 def document(doc: dict[str, Any]) -> dict[str, Any]:
