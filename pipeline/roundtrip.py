@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import __version__
 from .errors import WorkbookError
-from .sheets import Column, Sheet, cell_ref, read_sheet
+from .sheets import Column, Sheet, column_ref, read_sheet
 
 INFO_SHEET = "slr"
 ROWS_SHEET = "slr_rows"
@@ -95,12 +95,11 @@ def check_export(path: Path, info: ExportInfo, *, review: str, kinds: Sequence[s
 def check_rows(path: Path, sheet: str, frame: pd.DataFrame, info: ExportInfo, id_column: str) -> None:
     """The sheet's ids must be the exported ids, once each, in the exported order."""
     ids = [None if v is None else str(v).strip() for v in frame[id_column]]
-    column = list(c for c in frame.columns if c != "_row").index(id_column) + 1
     where = f'{path}, sheet "{sheet}"'
     expected = set(info.ids)
     seen: dict[str, int] = {}
     for row, value in zip(frame["_row"], ids, strict=True):
-        ref = cell_ref(column, int(row))
+        ref = column_ref(frame, id_column, int(row))
         if not value:
             raise WorkbookError(f"{where}, cell {ref}: {id_column} is empty",
                                 hint=f"every row needs the {id_column} it was exported with; undo the edit")
@@ -109,7 +108,7 @@ def check_rows(path: Path, sheet: str, frame: pd.DataFrame, info: ExportInfo, id
                                 hint="do not add rows or edit ids; new works come in the next export")
         if value in seen:
             raise WorkbookError(f'{where}, cell {ref}: {id_column} "{value}" appears twice '
-                                f"(also in {cell_ref(column, seen[value])})", hint="delete the copied row")
+                                f"(also in {column_ref(frame, id_column, seen[value])})", hint="delete the copied row")
         seen[value] = int(row)
     missing = [i for i in info.ids if i not in seen]
     if missing:
@@ -121,7 +120,7 @@ def check_rows(path: Path, sheet: str, frame: pd.DataFrame, info: ExportInfo, id
     if order != list(info.ids):
         first = next(i for i, (a, b) in enumerate(zip(order, info.ids, strict=True)) if a != b)
         row = int(frame["_row"].iloc[first])
-        raise WorkbookError(f"{where}, cell {cell_ref(column, row)}: rows were reordered since export "
+        raise WorkbookError(f"{where}, cell {column_ref(frame, id_column, row)}: rows were reordered since export "
                             f'(row {row} holds "{order[first]}", exported there: "{info.ids[first]}")',
                             hint="sort the sheet back by its first column's original order (undo the sort), "
                                  "or use the filter buttons, which hide rows without moving them")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from .store import atomic_path, escape_cell, unescape_cell
 
 #: Excel's limit on the characters in one cell.
 MAX_CELL = 32_767
+CONSTANT_MEMORY = False
 LISTS_SHEET = "Lists"
 #: A formula cell in a worksheet's XML (not `<formula1>` of a data validation).
 _FORMULA_XML = re.compile(rb"<f>|<f ")
@@ -66,8 +67,9 @@ class Sheet:
     hidden: bool = False
     freeze: str | None = "A2"
     filters: bool = True
-    #: Matches to mark in the columns with `highlight=True` (e.g. the protocol's relevance terms).
-    highlight: re.Pattern[str] | None = None
+    #: What to mark in the columns with `highlight=True` (e.g. the protocol's relevance terms): a
+    #: regex, or a function giving a text's (start, end) spans.
+    highlight: re.Pattern[str] | Callable[[str], Iterable[tuple[int, int]]] | None = None
 
 
 def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
@@ -78,7 +80,7 @@ def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
     """
     sheets = list(sheets)
     with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": CONSTANT_MEMORY, "strings_to_formulas": False,
                                               "strings_to_urls": False, "strings_to_numbers": False})
         styles = _Styles(book)
         lists: list[tuple[str, ...]] = []
@@ -148,44 +150,53 @@ def _write_sheet(book: Any, sheet: Sheet, lists: list[tuple[str, ...]], styles: 
     for col, (name, column) in enumerate(zip(names, columns, strict=True)):
         ws.write_string(0, col, escape_cell(name), styles.edit_header if column.editable else styles.header)
     marks = sheet.highlight
-    for row, values in enumerate(sheet.frame.itertuples(index=False, name=None), start=1):
-        for col, (value, column) in enumerate(zip(values, columns, strict=True)):
-            value = _cell_value(value)
-            style = formats[col]
-            if value is None:
-                if column.editable:
-                    ws.write_blank(row, col, None, style)
-                continue
-            if isinstance(value, str):
-                value = escape_cell(value)
-                if column.link and value:
-                    target = f"https://doi.org/{value}" if column.link == "doi" and not value.startswith("http") else value
-                    if target.startswith(("https://", "http://")) and len(target) < 2000:
-                        ws.write_url(row, col, target, style, value)
-                        continue
-                if column.highlight and marks is not None and _write_marked(ws, row, col, value, marks, style, styles):
+    # Column by column (cells may come in any order outside constant_memory), each column's values
+    # cleaned in one go: at 50,000 rows the per-cell Python work is what a workbook's time is made of.
+    for col, column in enumerate(columns):
+        _write_column(ws, col, column, _clean_values(sheet.frame.iloc[:, col].tolist()), formats[col],
+                      marks if column.highlight else None, styles)
+
+
+def _write_column(ws: Any, col: int, column: Column, values: list[Any], style: Any,
+                  marks: re.Pattern[str] | Callable[[str], Iterable[tuple[int, int]]] | None, styles: _Styles) -> None:
+    write_string, write_number = ws.write_string, ws.write_number
+    for row, value in enumerate(values, start=1):
+        if value is None:
+            if column.editable:
+                ws.write_blank(row, col, None, style)
+            continue
+        if isinstance(value, str):
+            value = escape_cell(value)
+            if column.link and value:
+                target = f"https://doi.org/{value}" if column.link == "doi" and not value.startswith("http") else value
+                if target.startswith(("https://", "http://")) and len(target) < 2000:
+                    ws.write_url(row, col, target, style, value)
                     continue
-                ws.write_string(row, col, value, style)
-            elif isinstance(value, bool):
-                ws.write_boolean(row, col, value, style)
-            elif isinstance(value, (int, float)):
-                ws.write_number(row, col, value, style)
-            else:
-                ws.write_string(row, col, str(value), style)
+            if marks is not None and _write_marked(ws, row, col, value, marks, style, styles):
+                continue
+            write_string(row, col, value, style)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, style)
+        elif isinstance(value, (int, float)):
+            write_number(row, col, value, style)
+        else:
+            write_string(row, col, str(value), style)
 
 
-def _write_marked(ws: Any, row: int, col: int, text: str, pattern: re.Pattern[str], style: Any,
+def _write_marked(ws: Any, row: int, col: int, text: str,
+                  marks: re.Pattern[str] | Callable[[str], Iterable[tuple[int, int]]], style: Any,
                   styles: _Styles) -> bool:
-    """Write `text` with the pattern's matches in bold red; False when nothing matches."""
+    """Write `text` with the marked spans in bold red; False when nothing is marked."""
+    spans = (m.span() for m in marks.finditer(text)) if isinstance(marks, re.Pattern) else marks(text)
     parts: list[Any] = []
     last = 0
-    for match in pattern.finditer(text):
-        if match.start() == match.end():
+    for start, end in spans:
+        if end <= start or start < last:
             continue
-        if match.start() > last:
-            parts.append(text[last:match.start()])
-        parts += [styles.mark, match.group(0)]
-        last = match.end()
+        if start > last:
+            parts.append(text[last:start])
+        parts += [styles.mark, text[start:end]]
+        last = end
     if not parts:
         return False
     if last < len(text):
@@ -196,16 +207,25 @@ def _write_marked(ws: Any, row: int, col: int, text: str, pattern: re.Pattern[st
     return True
 
 
-def _cell_value(value: Any) -> Any:
-    """A value openpyxl can store: no NaN, no control characters, at most Excel's cell length."""
+def _clean_values(values: list[Any]) -> list[Any]:
+    """`_cell_value` over a column; control characters are looked for once in the whole column."""
+    texts = [v for v in values if isinstance(v, str)]
+    dirty = bool(texts) and ILLEGAL_CHARACTERS_RE.search("".join(texts)) is not None
+    return [_cell_value(v, dirty) for v in values]
+
+
+def _cell_value(value: Any, dirty: bool = True) -> Any:
+    """A value a workbook can store: no NaN, no control characters, at most Excel's cell length."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
         return None
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
-        value = value.item()
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if dirty:
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
         if len(value) > MAX_CELL:
             value = value[: MAX_CELL - 20] + " … [cut at 32,767]"
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
     return value
 
 
@@ -275,11 +295,14 @@ def open_workbook(path: Path) -> Book:
     return Book(path, names, visible, calamine, formula_sheets)
 
 
-def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: Any = None) -> pd.DataFrame:
+def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: Any = None,
+               only: Sequence[str] | None = None) -> pd.DataFrame:
     """Read one sheet into text columns named by its header row, plus `_row` (the Excel row).
 
     Values come back unescaped (`store.unescape_cell`); numbers stay numbers; empty cells are None.
-    A formula typed by a reviewer is kept as its text ("=A1") and never evaluated.
+    A formula typed by a reviewer is kept as its text ("=A1") and never evaluated. `only` keeps
+    just those columns (and the required ones): a 50,000-row import need not convert the
+    abstracts. `column_ref` still names the right cells (positions are kept in `frame.attrs`).
     """
     book = book if book is not None else open_workbook(path)
     if sheet not in book.sheetnames:
@@ -303,12 +326,13 @@ def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: An
                                 f"({cell_ref(seen[name] + 1, 1)} and {cell_ref(index + 1, 1)})",
                                 hint="delete the copy of the column")
         seen[name] = index
+    wanted = seen if only is None else {n: i for n, i in seen.items() if n in {*only, *required}}
     records = []
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         row: dict[str, Any] = {"_row": number}
-        for name, index in seen.items():
+        for name, index in wanted.items():
             value = values[index] if index < len(values) else None
             if isinstance(value, str):
                 value = unescape_cell(value)
@@ -318,13 +342,15 @@ def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: An
             row[name] = value
         records.append(row)
     # object dtype: pandas would otherwise turn empty cells of text columns into NaN.
-    return pd.DataFrame(records, columns=["_row", *seen], dtype=object)
+    frame = pd.DataFrame(records, columns=["_row", *wanted], dtype=object)
+    frame.attrs["positions"] = {name: index + 1 for name, index in seen.items()}
+    return frame
 
 
 def column_ref(frame: pd.DataFrame, name: str, row: int) -> str:
     """The cell ("F7") holding column `name` of the Excel row `row`, for error messages."""
-    names = [c for c in frame.columns if c != "_row"]
-    return cell_ref(names.index(name) + 1, row) if name in names else f"row {row}"
+    positions = frame.attrs.get("positions") or {c: i for i, c in enumerate((c for c in frame.columns if c != "_row"), 1)}
+    return cell_ref(positions[name], row) if name in positions else f"row {row}"
 
 
 def check_choice(value: Any, choices: Sequence[str], *, where: str, column: str) -> str | None:

@@ -40,11 +40,11 @@ class ScreenSummary:
     folder: Path = Path(".")
 
 
-def _works(ctx: Context) -> tuple[pd.DataFrame, Path]:
+def _works(ctx: Context, usecols: list[str] | None = None) -> tuple[pd.DataFrame, Path]:
     path = ctx.store.stage_dir("dedupe") / "works.csv"
     if not path.exists():
         raise StageError(f"screen: {ctx.store.relative(path)} not found", hint="run `slr dedupe` first")
-    return read_csv(path), path
+    return read_csv(path, usecols=usecols), path
 
 
 def _ledger(ctx: Context) -> tuple[pd.DataFrame | None, Path]:
@@ -71,7 +71,7 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     write_csv(stage_dir / "included.csv", screened[screened["status"] == "included"].drop(
         columns=["proposed_evidence"], errors="ignore"))
     vocab = (tuple(config.decisions), criteria.reason_vocabulary(config))
-    highlight = relevance.highlight_pattern(config.relevance)
+    highlight = relevance.highlighter(config.relevance)
     conflicts_path = stage_dir / "conflicts.xlsx"
     conflicted = screened[screened["status"] == "conflict"].copy()
     if len(conflicted):
@@ -154,7 +154,7 @@ class ImportSummary:
 
 def run_screen_import(ctx: Context, files: list[Path], *, reviewer: str | None = None) -> ImportSummary:
     """Validate every row of every workbook, then append the new decisions to the ledger."""
-    works, _ = _works(ctx)
+    works, _ = _works(ctx, usecols=["work_id"])
     known = set(works["work_id"])
     config = ctx.protocol.screening
     vocab = (tuple(config.decisions), criteria.reason_vocabulary(config))
@@ -180,13 +180,14 @@ def _read_decisions(ctx: Context, path: Path, vocab: tuple[tuple[str, ...], tupl
                             f"(stages are: {', '.join(STAGES)})",
                             hint="import the workbook as `slr screen --reviewer NAME --stage ...` wrote it")
     sheet = SCREENING_SHEET if info.kind == "screening" else CONFLICTS_SHEET
-    frame = read_sheet(path, sheet, required=["work_id", "decision", "reason", "note", "record_ids"], book=book)
+    frame = read_sheet(path, sheet, required=["work_id", "decision", "reason", "note", "record_ids"], book=book,
+                       only=["stage"])
     check_rows(path, sheet, frame, info, "work_id")
     decisions, reasons = vocab
     checksum = sha256_file(path)[:16]
+    where = f'{path}, sheet "{sheet}"'
     out = []
     for row in frame.to_dict("records"):
-        where = f'{path}, sheet "{sheet}"'
         for name in ("decision", "reason", "note"):
             value = row[name]
             if isinstance(value, str) and value.startswith("="):

@@ -5,7 +5,7 @@ Only the layout lives here; what goes in them is decided in `runner/screen.py` a
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -41,7 +41,7 @@ def _layout(decisions: tuple[str, ...], reasons: tuple[str, ...]) -> list[Column
 
 
 def screening_sheet(works: pd.DataFrame, decisions: tuple[str, ...], reasons: tuple[str, ...],
-                    highlight: re.Pattern[str] | None) -> Sheet:
+                    highlight: Callable[[str], list[tuple[int, int]]] | None) -> Sheet:
     """The `Screening` sheet: works in the order given, empty reviewer columns, record ids hidden."""
     table = works.reindex(columns=list(SHOWN)).copy()
     for name in REVIEWER_COLUMNS:
@@ -52,7 +52,7 @@ def screening_sheet(works: pd.DataFrame, decisions: tuple[str, ...], reasons: tu
 
 
 def conflicts_sheet(works: pd.DataFrame, decisions: tuple[str, ...], reasons: tuple[str, ...],
-                    highlight: re.Pattern[str] | None) -> Sheet:
+                    highlight: Callable[[str], list[tuple[int, int]]] | None) -> Sheet:
     """The `Conflicts` sheet: each conflicting work, the stage, what each reviewer said, then the
     resolution columns."""
     table = pd.DataFrame({

@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick_rs
@@ -315,6 +315,34 @@ class _Describer:
             else:
                 parts[-1] += f", {item}"
         return "; ".join(parts)
+
+
+def highlighter(config: RelevanceConfig) -> Callable[[str], list[tuple[int, int]]] | None:
+    """Where the protocol's terms are in a raw text, as (start, end) spans for workbook highlights.
+
+    The same one-pass automaton scan the relevance score uses, so a workbook marks exactly what
+    the criterion counted, at about a tenth of the cost of the equivalent regex (which 100,000
+    titles and abstracts of a 50,000-work workbook would feel). Text whose lower-casing changes
+    its length (rare letters such as "İ") falls back to `highlight_pattern`.
+    """
+    pattern = highlight_pattern(config)
+    if pattern is None:
+        return None
+    matcher = compile_terms(config)
+
+    def spans(text: str) -> list[tuple[int, int]]:
+        low = normalise(text)
+        if len(low) != len(text):
+            return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted((start, end) for _, start, end in find(matcher, low)):
+            if merged and start < merged[-1][1]:  # hits of different groups may overlap
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            elif end > start:
+                merged.append((start, end))
+        return merged
+
+    return spans
 
 
 def highlight_pattern(config: RelevanceConfig) -> re.Pattern[str] | None:
