@@ -85,7 +85,9 @@ def status() -> None:
         reason = f" ({item.reason})" if item.reason and item.state != "missing" else ""
         typer.echo(f"  {item.folder:<28} {item.state:<8}{reason}{'  ' + counts if counts else ''}")
         for key, value in item.counts.items():
-            if isinstance(value, dict) and value:
+            if isinstance(value, dict) and value and any(isinstance(v, dict) for v in value.values()):
+                typer.echo(f"      {key}: {', '.join(value)} (details in {item.folder}/manifest.json)")
+            elif isinstance(value, dict) and value:
                 typer.echo(f"      {key}: " + ", ".join(f"{k} {v}" for k, v in value.items()))
 
 

@@ -1,4 +1,4 @@
-"""`slr screen` and its sub-commands: reviewer workbooks, import, agreement, status."""
+"""`slr screen` and its sub-commands: reviewer workbooks, import, agreement, status, simulate."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from ..runner.screen import run_screen, run_screen_agreement, run_screen_import, screen_status
-from .common import context
+from ..runner.simulate import run_simulate
+from .common import context, state
 
 app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
 
@@ -69,7 +70,12 @@ def agreement() -> None:
 
 @app.command()
 def status() -> None:
-    """PRISMA counts of screening: screened, excluded by reason, awaiting, conflicts, included.
+    """PRISMA counts of screening, and per stage the figures to decide when to stop screening.
+
+    Stopping figures: works screened by people, relevant found, estimated recall (from the
+    ranker's estimate of the relevant works left), a 95 % lower bound on recall (rule of three
+    over the irrelevant decisions since the last relevant one) and the knee method; each with
+    its method, for the report.
 
     Example: slr -c config/demo.yaml screen status
     """
@@ -84,3 +90,50 @@ def status() -> None:
     for reason, n in counts["reports_excluded_by_reason"].items():
         typer.echo(f"    excluded, {reason}: {n}")
     typer.echo(f"Conflicts: {counts['conflicts']}; included: {counts['studies_included']}")
+    for stage, figures in counts.get("stopping", {}).items():
+        for line in stopping_lines(stage, figures):
+            typer.echo(line)
+
+
+@app.command()
+def simulate(
+    labelled: Annotated[Path, typer.Argument(help="CSV with title and/or abstract and a 1/0 label per record.")],
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the results (default: outputs/simulations/<file>-seed<N>/ under the root).")] = None,
+    label: Annotated[Optional[str], typer.Option("--label", help="The label column (default: label_included, included, label, …).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Draws the prior knowledge, as asreview simulate --prior-seed.")] = 0,
+    batch: Annotated[int, typer.Option("--batch", help="Decisions per round before the model retrains (1, or a workbook's size).")] = 1,
+    prior_included: Annotated[int, typer.Option("--prior-included", help="Relevant records known at the start.")] = 1,
+    prior_excluded: Annotated[int, typer.Option("--prior-excluded", help="Irrelevant records known at the start.")] = 1,
+) -> None:
+    """Replay a fully labelled dataset through the ranker: recall curve, WSS@95, WSS@100, RRF@10.
+
+    Writes recall_curve.csv, recall_curve.png, order.csv and figures.json. Needs no review.
+    Example: slr screen simulate Donners_2021.csv --seed 1 --batch 20
+    """
+    folder = out if out is not None else Path(state["root"]) / "outputs" / "simulations" / f"{labelled.stem}-seed{seed}"
+    s = run_simulate(labelled, folder, label=label, seed=seed, batch=batch, prior_included=prior_included,
+                     prior_excluded=prior_excluded)
+    f = s.figures
+    typer.echo(f"{s.records} records, {s.relevant} relevant; prior knowledge: rows {', '.join(map(str, s.prior_rows))}")
+    typer.echo(f"WSS@95 {f['wss_95']:.3f}, WSS@100 {f['wss_100']:.3f}, recall at 10 % {f['recall_10']:.3f} "
+               f"(RRF@10 {f['rrf_10']:.1f}) → {folder}/")
+
+
+def stopping_lines(stage: str, f: dict) -> list[str]:
+    """The stopping figures of one stage in words, each estimate with its method."""
+    name = {"title_abstract": "Title/abstract", "full_text": "Full text"}.get(stage, stage)
+    by_criteria = f.get("decided_by_criteria", 0)
+    lines = [f"Stopping, {name}: {f['screened']} works screened by people, {f['relevant_found']} relevant found, "
+             f"{f['unscreened']} not yet screened" + (f" ({by_criteria} decided by the criteria)" if by_criteria else "")
+             + f"; {f['consecutive_irrelevant']} irrelevant in a row since the last relevant one"]
+    recall = f["estimated_recall"]
+    lines.append(f"    estimated recall: {'—' if recall is None else f'{recall:.2f}'} ({f['estimated_recall_method']}"
+                 + ("" if f["estimated_remaining"] is None else f"; {f['estimated_remaining']:.1f} estimated remaining")
+                 + ")")
+    bound = f["recall_lower_bound"]
+    lines.append(f"    recall at least: {'—' if bound is None else f'{bound:.2f}'} ({f['recall_lower_bound_method']})")
+    ratio = f["knee_slope_ratio"]
+    verdict = "stop" if f["knee_stop"] else "not yet"
+    lines.append(f"    knee method: {verdict}" + ("" if ratio is None else f", slope ratio {ratio:.1f}")
+                 + f" ({f['knee_method']})")
+    return lines

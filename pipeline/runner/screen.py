@@ -3,8 +3,9 @@
 Reads 02_dedupe/works.csv and the ledger data/<id>/ledger/screening.csv. Writes
 03_screen/proposals.csv (what each criterion found), screened.csv (per work and stage the final
 decision and who made it, and the work's status), included.csv, conflicts.xlsx (when reviewers
-disagree), screening_<stage>_<reviewer>.xlsx (when reviewers are named) and manifest.json with the
-PRISMA counts. Imports validate every row of every workbook before appending to the ledger.
+disagree), screening_<stage>_<reviewer>.xlsx (when reviewers are named; works most likely
+relevant first, see screen_order.py) and manifest.json with the PRISMA counts and stopping
+figures. Imports validate every row of every workbook before appending to the ledger.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import pandas as pd
 from ..errors import StageError, WorkbookError
 from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
 from ..sheets import check_choice, column_ref, open_workbook, read_sheet, write_workbook
+from ..stages.rank import Ranker
 from ..stages.screen import criteria, relevance
 from ..stages.screen.agreement import agreement
 from ..stages.screen.decisions import LEDGER_COLUMNS, RESOLUTION, STAGES, final_decisions, map_ledger, prisma_counts
 from ..store import append_csv_rows, read_csv, sha256_file, write_csv
 from .context import Context
-from .screen_sheets import CONFLICTS_SHEET, SCREENING_SHEET, conflicts_sheet, screening_sheet
+from .screen_order import ReviewerOrder, human_labels, reviewer_order, stage_stopping
+from .screen_sheets import CONFLICTS_SHEET, SCREENING_SHEET, conflicts_sheet, order_sheet, screening_sheet
 
 STAGE = "screen"
 SECTIONS = ("screening",)
@@ -38,6 +41,7 @@ class ScreenSummary:
     workbooks: list[Path] = field(default_factory=list)
     conflicts: Path | None = None
     folder: Path = Path(".")
+    rankings: dict[Path, ReviewerOrder] = field(default_factory=dict)
 
 
 def _works(ctx: Context, usecols: list[str] | None = None) -> tuple[pd.DataFrame, Path]:
@@ -81,25 +85,33 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         write_workbook(conflicts_path, [conflicts_sheet(conflicted, *vocab, highlight), *info.sheets()])
     elif conflicts_path.exists():
         conflicts_path.unlink()  # an output: no conflicts left, no workbook
-    books: dict[Path, int] = {}
+    books: dict[Path, ReviewerOrder] = {}
     mapped = map_ledger(ledger, works) if ledger is not None else None
+    ranker = Ranker(screened)  # TF-IDF is computed once, and only if some order needs a model
+    labels = human_labels(mapped, stage)
     for reviewer in reviewers or []:
-        todo = awaiting(screened, mapped, reviewer, stage)
+        ranked = reviewer_order(ranker, labels, awaiting(screened, mapped, reviewer, stage))
+        todo = awaiting(screened, mapped, reviewer, stage, order=ranked.score)
+        todo = todo.assign(predicted_relevance=todo["work_id"].map(ranked.probability))
         path = stage_dir / f"screening_{stage}_{_safe(reviewer)}.xlsx"
         info = ExportInfo(review=ctx.protocol.id, kind="screening", ids=tuple(todo["work_id"]), stage=stage,
                           reviewer=reviewer, exported_at=started.isoformat())
-        write_workbook(path, [screening_sheet(todo, *vocab, highlight), *info.sheets()])
-        books[path] = len(todo)
+        write_workbook(path, [screening_sheet(todo, *vocab, highlight), order_sheet(ranked, len(todo)),
+                              *info.sheets()])
+        books[path] = ranked
     prisma = prisma_counts(screened)
     statuses = {k: int(v) for k, v in screened["status"].value_counts().sort_index().items()}
     counts = {"works": len(screened), "status": statuses, **prisma,
               "decided_by_criteria": int((screened["title_abstract_decided_by"] == "criteria").sum()),
-              "workbooks": {ctx.store.relative(p): n for p, n in books.items()}}
+              "workbooks": {ctx.store.relative(p): len(r.score) for p, r in books.items()},
+              "ranking": {ctx.store.relative(p): r.summary() for p, r in books.items()},
+              "stopping": stage_stopping(ranker, screened, mapped)}
     inputs = [works_path] + ([ledger_path] if ledger_path.exists() else [])
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
                                                  started=started))
     return ScreenSummary(works=len(screened), statuses=statuses, prisma=prisma, workbooks=list(books),
-                         conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir)
+                         conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir,
+                         rankings=books)
 
 
 def awaiting(screened: pd.DataFrame, mapped: pd.DataFrame | None, reviewer: str, stage: str,

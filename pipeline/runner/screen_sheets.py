@@ -10,13 +10,15 @@ from collections.abc import Callable
 import pandas as pd
 
 from ..sheets import Column, Sheet
+from .screen_order import ReviewerOrder
 
 SCREENING_SHEET = "Screening"
 CONFLICTS_SHEET = "Conflicts"
+ORDER_SHEET = "Order"
 
 #: Work columns shown to a reviewer, then the reviewer's own columns.
 SHOWN = ("work_id", "title", "abstract", "year", "venue", "doi", "countries_detected", "relevance_score",
-         "quality_level", "proposed_decision", "proposed_reason")
+         "predicted_relevance", "quality_level", "proposed_decision", "proposed_reason")
 REVIEWER_COLUMNS = ("decision", "reason", "note")
 
 
@@ -30,6 +32,7 @@ def _layout(decisions: tuple[str, ...], reasons: tuple[str, ...]) -> list[Column
         Column("doi", width=22, link="doi"),
         Column("countries_detected", width=16, wrap=True),
         Column("relevance_score", width=10, number_format="0.00"),
+        Column("predicted_relevance", width=11, number_format="0.00"),
         Column("quality_level", width=14, wrap=True),
         Column("proposed_decision", width=12),
         Column("proposed_reason", width=18, wrap=True),
@@ -74,3 +77,21 @@ def conflicts_sheet(works: pd.DataFrame, decisions: tuple[str, ...], reasons: tu
                Column("reason", width=24, choices=reasons, editable=True, wrap=True),
                Column("note", width=30, editable=True, wrap=True), Column("record_ids", width=10, hidden=True)]
     return Sheet(CONFLICTS_SHEET, table, columns=columns, highlight=highlight, freeze="D2")
+
+
+def order_sheet(ranked: ReviewerOrder, works: int) -> Sheet:
+    """The `Order` sheet: why the works come in this order and what the ranker expects among them."""
+    if ranked.estimated_remaining is None:
+        expected = ("not estimated yet: the ranker needs a relevant and an irrelevant decision made "
+                    "by people (outside this workbook) to learn from")
+    else:
+        expected = f"{ranked.estimated_remaining:.1f} of these {works} works"
+    table = pd.DataFrame({
+        "about": ["works in this workbook", "order", "decisions learned from", "relevant works expected",
+                  "predicted_relevance"],
+        "value": [str(works), ranked.method,
+                  f"{ranked.trained_on} ({ranked.trained_relevant} relevant)", expected,
+                  "the ranker's probability that the work is relevant (blank while ordering by relevance_score)"],
+    })
+    return Sheet(ORDER_SHEET, table, columns=[Column("about", width=28), Column("value", width=100, wrap=True)],
+                 filters=False)

@@ -64,7 +64,8 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     assert slr(review, "screen") == 0
     capsys.readouterr()
     assert slr(review, "screen", "status") == 0
-    assert capsys.readouterr().out.splitlines() == [
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:6] == [
         "Title/abstract: 738 works screened, 506 excluded, 0 awaiting",
         "    excluded, published before 2018: 278",
         "    excluded, not about micro-credentials: 227",
@@ -72,11 +73,21 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
         "Full text: 232 sought, 1 not retrieved, 231 assessed, 0 excluded, 1 awaiting",
         "Conflicts: 0; included: 230",
     ]
+    # Stopping figures: 8 works decided by ana and bo in the example ledger (6 sent on); the
+    # criteria decided the other 730 (accept_proposals), so people have nothing left to screen.
+    assert lines[6:9] == [
+        "Stopping, Title/abstract: 8 works screened by people, 6 relevant found, 0 not yet screened "
+        "(730 decided by the criteria); 0 irrelevant in a row since the last relevant one",
+        "    estimated recall: 1.00 (all works screened; 0.0 estimated remaining)",
+        "    recall at least: 1.00 (all works screened)",
+    ]
+    assert lines[10].startswith("Stopping, Full text: 4 works screened by people, 3 relevant found, 1 not yet screened")
     assert slr(review, "status") == 0
     out = capsys.readouterr().out
     assert "records_excluded_by_reason: published before 2018 278, not about micro-credentials 227, " \
            "not a source type we review 1" in out
     assert "status: awaiting 1, excluded 507, included 230" in out
+    assert "stopping: title_abstract, full_text (details in outputs/demo/03_screen/manifest.json)" in out
     assert "screen" in STAGE_RUNNERS  # `slr run` screens too
 
 

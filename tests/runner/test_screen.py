@@ -98,16 +98,21 @@ def test_outputs_and_the_workbook(review: Path) -> None:
     assert header[:3] == ["work_id", "title", "abstract"] and header[-4:] == ["decision", "reason", "note", "record_ids"]
     assert ws.max_row == 321 and ws.freeze_panes == "C2" and ws.auto_filter.ref.startswith("A1:")
     rules = {str(r.sqref): r.formula1 for r in ws.data_validations.dataValidation}
-    assert rules == {"L2:L321": "'Lists'!$A$1:$A$3", "M2:M321": "'Lists'!$B$1:$B$3"}
+    assert rules == {"M2:M321": "'Lists'!$A$1:$A$3", "N2:N321": "'Lists'!$B$1:$B$3"}
     assert [c.value for c in wb["Lists"]["B"]] == ["not about micro-credentials", "published before 2018",
                                                    "full text not retrieved"]
-    assert wb["slr"].sheet_state == "hidden" and ws.column_dimensions["O"].hidden
+    assert wb["slr"].sheet_state == "hidden" and ws.column_dimensions["P"].hidden
     meta = {r[0].value: r[1].value for r in wb["slr"].iter_rows(min_row=2)}
     assert (meta["review"], meta["kind"], meta["stage"], meta["reviewer"], meta["rows"]) == \
         ("t", "screening", "title_abstract", "ana", "320")
     # Most relevant first, the protocol's terms marked in the titles.
     scores = [ws.cell(row=r, column=8).value for r in range(2, 322)]
     assert scores == sorted(scores, reverse=True)
+    # No human decision yet: no model, so predicted_relevance is blank and the Order sheet says why.
+    assert header[8] == "predicted_relevance" and {ws.cell(row=r, column=9).value for r in range(2, 322)} == {None}
+    about = {r[0].value: r[1].value for r in wb["Order"].iter_rows(min_row=2)}
+    assert about["works in this workbook"] == "320" and about["order"].startswith("protocol relevance_score")
+    assert about["relevant works expected"].startswith("not estimated yet")
     assert any(hasattr(ws.cell(row=r, column=2).value, "__iter__") and not isinstance(ws.cell(row=r, column=2).value, str)
                for r in range(2, 12))
 
@@ -137,11 +142,11 @@ def test_import_is_validated_appended_and_idempotent(review: Path, capsys: pytes
 
 
 @pytest.mark.parametrize("edit, message", [
-    ({2: ("exclude", None, None)}, "cell M2: an exclusion needs a reason"),
-    ({2: ("exclud", None, None)}, 'cell L2: decision "exclud" is not one of: include, exclude, maybe (did you mean "exclude"?)'),
-    ({2: ("exclude", "too old", None)}, 'cell M2: reason "too old" is not one of'),
-    ({2: ("include", None, "=HYPERLINK(\"x\")")}, "cell N2: holds a formula"),
-    ({2: (None, None, "unsure")}, "cell L2: a reason or note without a decision"),
+    ({2: ("exclude", None, None)}, "cell N2: an exclusion needs a reason"),
+    ({2: ("exclud", None, None)}, 'cell M2: decision "exclud" is not one of: include, exclude, maybe (did you mean "exclude"?)'),
+    ({2: ("exclude", "too old", None)}, 'cell N2: reason "too old" is not one of'),
+    ({2: ("include", None, "=HYPERLINK(\"x\")")}, "cell O2: holds a formula"),
+    ({2: (None, None, "unsure")}, "cell M2: a reason or note without a decision"),
 ])
 def test_rejected_rows_leave_the_ledger_byte_identical(review: Path, capsys: pytest.CaptureFixture[str],
                                                        edit: dict, message: str) -> None:

@@ -1,0 +1,154 @@
+"""The ranker: which undecided work a reviewer should see next, learned from the decisions so far.
+
+Before the model can learn (no decision yet, or decisions of one class only) the protocol's
+`relevance_score` orders the works: it is the best guess the review has. Once both a relevant and
+an irrelevant work are decided, a class-balanced logistic regression over TF-IDF features
+(features.py) predicts each undecided work's relevance; ties keep the relevance_score order, then
+work_id, so the order is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+
+from .features import tfidf
+
+#: Inverse regularisation strength. Scikit-learn's default: the benchmark (bench/prioritise.py)
+#: showed no reason to tune it, and a tuned value would fit one dataset, not the next review.
+C = 1.0
+
+MODEL_METHOD = ("class-balanced logistic regression on TF-IDF of title, abstract and keywords, "
+                "retrained on every decision")
+PRIOR_METHOD = "protocol relevance_score (no model yet: it needs a relevant and an irrelevant decision)"
+REMAINING_METHOD = ("sum over undecided works of the model's probability, corrected from balanced "
+                    "training back to the share of relevant works among the decided ones")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """An order for the undecided works.
+
+    `order`: work_id, probability (predicted relevance, 0–1; NaN while ranking by the prior),
+    rank (1 = screen first), sorted by rank. `estimated_remaining`: relevant works expected among
+    the undecided ones (NaN without a model). `method` and `remaining_method` say how, in words.
+    """
+
+    order: pd.DataFrame
+    estimated_remaining: float
+    method: str
+    remaining_method: str
+
+
+class Ranker:
+    """Features and tie-breakers of one set of works, fitted once; `predict` retrains the model.
+
+    Public so that a simulation (or a notebook replaying decisions) pays for TF-IDF once.
+    """
+
+    def __init__(self, works: pd.DataFrame) -> None:
+        if "work_id" not in works.columns:
+            raise ValueError("works need a work_id column")
+        ids = works["work_id"]
+        if ids.isna().any() or ids.duplicated().any():
+            raise ValueError("work_id must be present and unique")
+        self.work_ids = ids.to_numpy()
+        self.position = {w: i for i, w in enumerate(self.work_ids)}
+        self._works = works.reset_index(drop=True)
+        self._features: sparse.csr_matrix | None = None
+        score = (pd.to_numeric(works["relevance_score"], errors="coerce")
+                 if "relevance_score" in works.columns else pd.Series(np.nan, index=works.index))
+        # Sort keys, smaller first: a higher relevance_score first, a missing one last.
+        self._prior_key = np.where(score.isna(), np.inf, -score.to_numpy(dtype=float, na_value=np.nan))
+        self._id_key = np.empty(len(ids), dtype=np.int64)
+        self._id_key[np.asarray(pd.Index(ids).argsort())] = np.arange(len(ids))
+
+    @property
+    def features(self) -> sparse.csr_matrix:
+        """TF-IDF rows in `works` order, computed on first use: a ranking by the prior needs none."""
+        if self._features is None:
+            self._features = tfidf(self._works)
+        return self._features
+
+    def predict(self, decided: np.ndarray, y: np.ndarray, pool: np.ndarray, *, seed: int = 0
+                ) -> np.ndarray | None:
+        """Probability of relevance for the works at positions `pool`, or None if no model can learn.
+
+        Trained on the works at positions `decided` with labels `y` (1 relevant, 0 irrelevant).
+        Balanced class weights, because relevant works are a few percent of a search; the
+        probabilities are then shifted back (prior correction: add log(n_relevant/n_irrelevant)
+        to the log-odds, which undoes the balancing) so they estimate relevance among works like
+        the decided ones.
+        """
+        n_rel = int(np.sum(y == 1))
+        n_irr = len(y) - n_rel
+        if n_rel == 0 or n_irr == 0 or len(pool) == 0:
+            return None
+        model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", random_state=seed)
+        model.fit(self.features[decided], y)
+        logit = model.decision_function(self.features[pool]) + math.log(n_rel / n_irr)
+        return expit(logit)
+
+    def order(self, pool: np.ndarray, probability: np.ndarray | None) -> np.ndarray:
+        """The positions in `pool`, best first: probability, then relevance_score, then work_id."""
+        keys = [self._id_key[pool], self._prior_key[pool]]
+        if probability is not None:
+            keys.append(-probability)
+        return pool[np.lexsort(keys)]
+
+
+def rank(works: pd.DataFrame | Ranker, labels: pd.Series, *, pool: Iterable[object] | None = None,
+         seed: int = 0) -> Ranking:
+    """Rank the works that `labels` does not decide (or the work_ids in `pool`), most likely relevant first.
+
+    `works`: work_id (unique) and any of title, abstract, keywords, relevance_score (missing
+    columns and NaN are fine), or a `Ranker` built on them, to rank several pools of one set of
+    works with one TF-IDF. `labels`: work_id → 1 (relevant: include or maybe) or 0 (irrelevant)
+    for decided works; ids not in `works` are ignored. `pool`: the works to order, e.g. those
+    awaiting one reviewer; ids not in `works` are ignored. With no labels, or labels of one class
+    only, the order is relevance_score (highest first; missing last) then work_id, and
+    probability / estimated_remaining are NaN. Deterministic for a given `seed`.
+    """
+    ranker = works if isinstance(works, Ranker) else Ranker(works)
+    decided, y = _decided(ranker, labels)
+    if pool is None:
+        undecided = np.setdiff1d(np.arange(len(ranker.work_ids)), decided)
+    else:
+        undecided = np.unique(np.asarray([ranker.position[w] for w in pool if w in ranker.position],
+                                         dtype=np.int64))
+    probability = ranker.predict(decided, y, undecided, seed=seed)
+    ordered = ranker.order(undecided, probability)
+    if probability is None:
+        shown = np.full(len(ordered), np.nan)
+        remaining, method, remaining_method = math.nan, PRIOR_METHOD, "none: no model yet"
+    else:
+        by_position = dict(zip(undecided, probability))
+        shown = np.array([by_position[p] for p in ordered], dtype=float)
+        remaining, method, remaining_method = float(probability.sum()), MODEL_METHOD, REMAINING_METHOD
+    order = pd.DataFrame({"work_id": ranker.work_ids[ordered], "probability": shown,
+                          "rank": np.arange(1, len(ordered) + 1)})
+    return Ranking(order=order, estimated_remaining=remaining, method=method, remaining_method=remaining_method)
+
+
+def _decided(ranker: Ranker, labels: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and 0/1 labels of the decided works that are in `ranker`."""
+    labels = labels.dropna()
+    labels = labels[~labels.index.duplicated(keep="last")]  # a changed decision: the latest counts
+    values = pd.to_numeric(labels, errors="coerce")
+    if values.isna().any() or not values.isin([0, 1]).all():
+        bad = labels[values.isna() | ~values.isin([0, 1])]
+        # tolist(): Python scalars, so the message says 2, not np.int64(2)
+        raise ValueError(f"labels must be 0 or 1; got {bad.tolist()[0]!r} for work {bad.index.tolist()[0]!r}")
+    pairs = [(ranker.position[w], int(v)) for w, v in zip(labels.index, values) if w in ranker.position]
+    if not pairs:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    positions, y = zip(*pairs)
+    return np.asarray(positions, dtype=np.int64), np.asarray(y, dtype=np.int64)
+
