@@ -19,6 +19,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("dedupe.py", ["--all", "--scale", "25000", "--scale", "100000"]),
     ("screen_criteria.py", []),
     ("screen_workbook.py", []),
+    ("prioritise.py", []),
 ]
 
 

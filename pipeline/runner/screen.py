@@ -25,7 +25,7 @@ from ..stages.screen.agreement import agreement
 from ..stages.screen.decisions import LEDGER_COLUMNS, RESOLUTION, STAGES, final_decisions, map_ledger, prisma_counts
 from ..store import append_csv_rows, read_csv, sha256_file, write_csv
 from .context import Context
-from .screen_order import ReviewerOrder, human_labels, reviewer_order, stage_stopping
+from .screen_order import ReviewerOrder, human_labels, kept_features, reviewer_order, stage_stopping
 from .screen_sheets import CONFLICTS_SHEET, SCREENING_SHEET, conflicts_sheet, order_sheet, screening_sheet
 
 STAGE = "screen"
@@ -87,7 +87,8 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         conflicts_path.unlink()  # an output: no conflicts left, no workbook
     books: dict[Path, ReviewerOrder] = {}
     mapped = map_ledger(ledger, works) if ledger is not None else None
-    ranker = Ranker(screened)  # TF-IDF is computed once, and only if some order needs a model
+    # TF-IDF is computed only if some order needs a model, and kept for the next run.
+    ranker = Ranker(screened, features=kept_features(stage_dir / "ranker"))
     labels = human_labels(mapped, stage)
     for reviewer in reviewers or []:
         ranked = reviewer_order(ranker, labels, awaiting(screened, mapped, reviewer, stage))

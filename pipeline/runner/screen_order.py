@@ -12,13 +12,23 @@ one, is left out of the training, so the other reviewer's decision cannot push i
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from scipy import sparse
 
 from ..stages.rank import Ranker, rank, stopping
+from ..stages.rank.features import tfidf, work_text
 from ..stages.screen.decisions import RESOLUTION, STAGES
+from ..store import atomic_path
+
+#: Bump when features.py changes what it computes, so that kept matrices are not reused.
+FEATURES_VERSION = "tfidf-1"
 
 #: Human decisions that count as relevant for the ranker, per stage. At full text a "maybe" is
 #: no decision yet (the work comes back), so it teaches nothing.
@@ -55,6 +65,35 @@ def human_labels(mapped: pd.DataFrame | None, stage: str) -> pd.DataFrame:
     return pd.DataFrame({"work_id": first["work_id"].to_numpy(),
                          "label": first["work_id"].map(label).to_numpy(dtype="int64"),
                          "first": first["time"].to_numpy()})
+
+
+def kept_features(folder: Path) -> Callable[[pd.DataFrame], sparse.csr_matrix]:
+    """A features function for `Ranker` that keeps the TF-IDF matrix in `folder` between runs.
+
+    The works change only when search or dedupe run again; the ledger changes at every import.
+    So the matrix (seconds for 50,000 abstracts) is computed once per set of works and loaded
+    after each import. The file is named by a hash of the work ids and their text, so a changed
+    work means a new matrix; older files are removed. It is derived output, like all of
+    outputs/: deleting it costs only the time to recompute.
+    """
+    def features(works: pd.DataFrame) -> sparse.csr_matrix:
+        digest = hashlib.sha256(FEATURES_VERSION.encode())
+        digest.update("\x1f".join(works["work_id"].astype(str)).encode("utf-8"))
+        digest.update("\x1f".join(work_text(works)).encode("utf-8"))
+        path = folder / f"tfidf-{digest.hexdigest()[:20]}.npz"
+        if path.exists():
+            try:
+                return sparse.load_npz(path).tocsr()
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+                pass  # a damaged file: compute it again below
+        matrix = tfidf(works)
+        for old in folder.glob("tfidf-*.npz"):
+            old.unlink()
+        with atomic_path(path) as tmp, tmp.open("wb") as handle:
+            sparse.save_npz(handle, matrix, compressed=False)
+        return matrix
+
+    return features
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,15 @@ def test_the_next_workbook_is_ordered_by_the_ranker(review: Path, capsys: pytest
     counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
     assert counts["ranking"]["outputs/t/03_screen/screening_title_abstract_ana.xlsx"]["trained_on"] == 20
 
+    # The TF-IDF matrix is kept for the next run (the works did not change, only the ledger);
+    # a damaged copy is computed again, with the same order.
+    kept = list((out(review) / "ranker").glob("tfidf-*.npz"))
+    assert len(kept) == 1
+    kept[0].write_bytes(b"not a matrix")
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    assert [r["work_id"] for r in rows(book(review, "ana"))] == [r["work_id"] for r in ranked]
+    assert list((out(review) / "ranker").glob("tfidf-*.npz")) == kept and kept[0].stat().st_size > 10_000
+
     capsys.readouterr()
     assert slr(review, "screen", "status") == 0
     text = capsys.readouterr().out

@@ -57,16 +57,17 @@ def _as_text(value: object) -> str:
 def tfidf(works: pd.DataFrame) -> sparse.csr_matrix:
     """TF-IDF rows (one per work, in `works` order) over unigrams and bigrams, L2-normalised.
 
-    Exactly scikit-learn's TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95):
+    On ASCII text, exactly scikit-learn's TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_df=0.95):
     tf = 1 + ln(count), idf = ln((1 + n) / (1 + df)) + 1, tokens of two or more word characters,
     lower-cased. Why these settings: sublinear tf keeps a long abstract that repeats a word from
     outweighing a short one; bigrams catch phrases ("factor viii", "systematic review") that carry
     more than their words; terms in over 95 % of works cannot separate anything. They are also the
-    TF-IDF settings of ASReview's default model, tuned on the 26 SYNERGY datasets. Stop words are
-    kept: removing them joins words across the gap into bigrams that never occur in the text, and
-    on the benchmark (bench/prioritise.py) it lowered WSS@95 from 0.71 to 0.52. Non-ASCII text:
-    letters of any script are word characters and Unicode punctuation (U+00A0–U+00BF,
-    U+2000–U+206F) separates words; "two characters" counts UTF-8 bytes there.
+    TF-IDF settings of ASReview 3's default model (ELAS u4, asreview/models/models.py). Stop words
+    are kept, as there: removing them joins words across the gap into bigrams that never occur in
+    the text. Non-ASCII text: letters of any script are word characters and Unicode punctuation
+    (U+00A0–U+00BF, U+2000–U+206F) separates words; "two characters" counts UTF-8 bytes there.
+    That differs from scikit-learn's regex in places: symbols such as ≥ − × ™ stay in the word
+    they touch ("≥12"), and µ, ², ³, ¼ separate words where scikit-learn keeps them ("µg").
     """
     return _weigh(_counts(work_text(works).tolist()))
 
@@ -165,8 +166,12 @@ def _weigh(counts: sparse.csr_matrix) -> sparse.csr_matrix:
     if len(keep) < counts.shape[1]:
         counts, df = counts[:, keep], df[keep]
     idf = (np.log((1 + n_rows) / (1 + df)) + 1).astype(np.float32)
+    # In place on the counts' arrays (no diagonal-matrix product): tf-idf, then each row / its norm.
     values = (1 + np.log(counts.data)) * idf[counts.indices]
-    weighted = sparse.csr_matrix((values, counts.indices, counts.indptr), shape=counts.shape)
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1), dtype=np.float64).ravel())
-    norms[norms == 0] = 1
-    return sparse.csr_matrix(sparse.diags((1 / norms).astype(np.float32)) @ weighted)
+    lengths = np.diff(counts.indptr)
+    norms = np.ones(n_rows)
+    filled = lengths > 0  # reduceat over non-empty rows only: each sums up to the next one's start
+    if filled.any():
+        norms[filled] = np.sqrt(np.add.reduceat(np.square(values, dtype=np.float64), counts.indptr[:-1][filled]))
+    values /= np.repeat(norms, lengths).astype(np.float32)
+    return sparse.csr_matrix((values.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape)
