@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
+import pandas as pd
 import pytest
 
-from pipeline.records import RECORD_COLUMNS, content_hash, make_records, normalise_doi, parse_year
+from pipeline.records import (BIB_FIELDS, RECORD_COLUMNS, clean_text, content_hash, make_records, normalise_doi,
+                              normalise_fields, parse_year)
 
 
 @pytest.mark.parametrize(("raw", "doi"), [
@@ -69,3 +74,43 @@ def test_own_ids_win_and_repeats_are_flagged() -> None:
     frame, warnings = make_records([{"title": "x"}, {"title": "y"}], source="s", native_ids=["7", "7"])
     assert frame["record_id"].tolist() == ["s:7", "s:7-2"]
     assert warnings == ['record 2: id "7" is used by an earlier record; this one is kept as 7-2']
+
+
+def test_only_the_space_is_both_whitespace_and_printable() -> None:
+    # clean_text skips splitting and joining printable text without double, leading or trailing spaces.
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c.isprintable()] == [" "]
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "a", "a b", "a  b", " a", "a ", "a\tb", "a\nb", "a\x1cb", "a\x85b", "a\xa0b", "a\u2028b", "a\u3000b",
+    "a\u200bb", "naïve café", "x" * 300, "x " * 150 + "y", "x" * 300 + "\n", "x" * 150 + "\x1f" + "x" * 150,
+    "x" * 150 + "  " + "x" * 150, "é" * 300, "é" * 150 + "\u2003" + "é" * 150, "x" * 300 + "\x7f",
+])
+def test_clean_text_collapses_whitespace_as_split_and_join(text: str) -> None:
+    expected = unicodedata.normalize("NFC", " ".join(text.split())) or None
+    assert clean_text(text) == expected
+
+
+def test_make_records_gives_each_row_what_normalise_fields_gives_it() -> None:
+    # The table is built column by column, with values cleaned once per call: the same as row by row.
+    raw = [
+        {"title": " A &amp; B ", "authors": ["Smith, J.", " Smith,  J.", "", None, 3, "Doe &amp; Co"],
+         "keywords": "x; y;x ;", "year": 2019, "venue": "J&amp;K", "language": ["en"], "countries": ("Chile",)},
+        {"title": None, "authors": "Smith, J.", "keywords": ["x", ["nested"], {"k": 1}], "year": "2019a",
+         "venue": "J&amp;K", "publisher": float("nan"), "url": "https://doi.org/10.1/ABC.", "pages": 12},
+        {"title": "A &amp; B", "authors": [], "year": True, "doc_type": 1.0, "issue": True, "volume": 1,
+         "doi": "doi:10.2/x", "countries": float("nan"), "affiliations": ["Uni <b>A</b>", "Uni A"]},
+        {"title": "C", "year": 1499, "language": [1, "1", True], "keywords": ["\u00e9", "e\u0301"]},
+    ]
+    frame, warnings = make_records(raw, source="s")
+    expected_warnings = []
+    for index, row in enumerate(raw):
+        fields, row_warnings = normalise_fields(row)
+        got = frame.iloc[index]
+        for name in BIB_FIELDS:
+            want = fields[name]
+            assert (pd.isna(got[name]) and want is None) or got[name] == want, (index, name, got[name], want)
+        expected_warnings += [f"record {index + 1}: {w}" for w in row_warnings]
+    assert warnings == expected_warnings
+    assert frame["keywords"].tolist()[:2] == ["x; y", "x; ['nested']; {'k': 1}"]
+    assert frame.dtypes["year"] == "Int64" and frame["title"].dtype == object

@@ -13,9 +13,11 @@ provenance (`_retrieved_at`, `_run_id`); the log has the search-log fields for P
 from __future__ import annotations
 
 import collections
+import contextlib
+import gc
 import importlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -28,7 +30,7 @@ from ..config import API_TYPES, ApiSource
 from ..errors import SourceError
 from .connector import QueryRejected, Step
 from .http import RATES, PoliteSession, Redactor, RequestRejected, SourceClient, user_agent
-from .raw import RawRun, new_run, resumable, run_to_rebuild, signature
+from .raw import KeptPage, RawRun, new_run, resumable, run_to_rebuild, signature
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -71,12 +73,37 @@ def run_api_source(source: ApiSource, raw_dir: Path, *, run_id: str, offline: bo
     return _Search(source, module, Path(raw_dir), run_id, sig, http, env, progress).run()
 
 
+@contextlib.contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """The cyclic garbage collector off while kept pages become records, on again afterwards.
+
+    Parsed pages and raw records hold no reference cycles, but with 100,000 records alive every
+    full collection walks all of them: about a fifth of an offline rebuild's time.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _rebuild(source: ApiSource, module: ModuleType, run: RawRun, progress: Progress) -> ApiRun:
+    with _no_gc_pauses():
+        return _rebuild_pages(source, module, run, progress)
+
+
+def _rebuild_pages(source: ApiSource, module: ModuleType, run: RawRun, progress: Progress) -> ApiRun:
     state = run.load() or {}
     records: list[dict[str, Any]] = []
     total = state.get("reported_total")
     pages = 0
+    first = None  # page 1, for the log: kept without its body, so it is not read twice
     for kept in run.pages(upto=state.get("pages")):
+        if first is None and kept.number <= 1:
+            first = KeptPage(kept.number, kept.step, kept.url, kept.status, kept.headers, kept.fetched_at, "")
         page = _parse(module, kept.body, kept.step, source)
         total = page.total if page.total is not None else total
         records.extend(_tag(page.records, kept.fetched_at, state.get("run_id") or run.run_id))
@@ -85,7 +112,8 @@ def _rebuild(source: ApiSource, module: ModuleType, run: RawRun, progress: Progr
             break
     records = records[: source.max_records] if source.max_records else records
     progress(len(records), total)
-    first = next(run.pages(upto=1), None)
+    if first is None:
+        first = next(run.pages(upto=1), None)
     log = {
         "query_sent": state.get("query_sent") or (unquote_plus(first.url) if first else source.query),
         "started_at": state.get("started_at") or (first.fetched_at if first else None),

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..config import ApiSource
 from ..records import normalise_doi
-from .connector import BadPage, Page, Step, first_of, load_json, native_value, offset_next, year_filters
+from .connector import BadPage, Page, Step, load_json, native_value, offset_next, year_filters
 
 TYPE = "eric"
 DEFAULT_URL = "https://api.ies.ed.gov/eric"
@@ -55,35 +55,48 @@ def parse(body: str, step: Step, source: ApiSource) -> Page:
     return Page([document(doc) for doc in docs if doc], total, following, len(docs))
 
 
-def _text(value: Any) -> str | None:
-    return html.unescape(value) if isinstance(value, str) else value
-
-
 def _list(value: Any) -> list[str]:
     if value is None:
         return []
-    items = [str(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
-    return [html.unescape(v) if "&" in v else v for v in items]  # most items hold no entity
+    out = []
+    for item in value if isinstance(value, list) else (value,):
+        if item is None or item == "":
+            continue
+        if item.__class__ is not str:
+            item = str(item)
+        out.append(html.unescape(item) if "&" in item else item)  # most items hold no entity
+    return out
 
 
 def document(doc: dict[str, Any]) -> dict[str, Any]:
     """One ERIC record as record fields."""
-    native = doc.get("id")
-    links = _list(doc.get("url"))
-    doi = next((normalise_doi(link) for link in links if normalise_doi(link)), None)
-    other = next((link for link in links if not normalise_doi(link)), None)
+    get = doc.get
+    native = get("id")
+    doi = other = None
+    url = get("url")
+    if url is not None:
+        for link in _list(url):
+            found = normalise_doi(link)
+            if found:
+                doi = doi or found
+            elif other is None:
+                other = link
+    title, abstract, publisher, venue, language = (get("title"), get("description"), get("publisher"),
+                                                   get("source"), get("language"))
+    venues = _list(venue) if venue else None
+    languages = _list(language) if language else None
     return {
         "_id": native,
-        "title": _text(doc.get("title")),
-        "abstract": _text(doc.get("description")),
-        "authors": _list(doc.get("author")),
-        "year": doc.get("publicationdateyear"),
+        "title": html.unescape(title) if isinstance(title, str) else title,
+        "abstract": html.unescape(abstract) if isinstance(abstract, str) else abstract,
+        "authors": _list(get("author")),
+        "year": get("publicationdateyear"),
         "doi": doi,
-        "venue": first_of(*_list(doc.get("source"))) if doc.get("source") else None,
-        "publisher": _text(doc.get("publisher")),
-        "doc_type": "; ".join(_list(doc.get("publicationtype"))) or None,
-        "language": first_of(*_list(doc.get("language"))) if doc.get("language") else None,
-        "keywords": _list(doc.get("subject")),
+        "venue": venues[0] if venues else None,
+        "publisher": html.unescape(publisher) if isinstance(publisher, str) else publisher,
+        "doc_type": "; ".join(_list(get("publicationtype"))) or None,
+        "language": languages[0] if languages else None,
+        "keywords": _list(get("subject")),
         "url": other or (f"https://eric.ed.gov/?id={native}" if native else None),
-        "countries": _list(doc.get("identifiersgeo")),
+        "countries": _list(get("identifiersgeo")),
     }

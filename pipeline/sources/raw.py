@@ -6,6 +6,11 @@ it ran, how far it got, the next request, and whether it finished. A search inte
 has pages 1-36 and a state whose next request is page 37, so the next `slr search` resumes there;
 `slr search --offline` rebuilds records from the latest finished run without any network. Recorded
 pages copied into a run folder without a state file are read as a finished run.
+
+A page file is one gzip member: a line of JSON (`{"page_format": 2, "request": …, "status": …,
+"headers": …, "fetched_at": …}`), a newline, then the response body exactly as received (`zcat`
+shows both). Pages kept before format 2 are one JSON document with the body as a JSON string
+(`{"request": …, "body": "…"}`); they are still read, but reading them decodes every body twice.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +31,10 @@ from .http import Fetched
 
 STATE_FILE = "state.json"
 PAGE_GLOB = "page-*.json.gz"
+#: The page file format written now (see the module's docstring); format 1 pages have no header line.
+PAGE_FORMAT = 2
+_HEADER_START = b'{"page_format": '
+_UNREADABLE = (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, AttributeError)
 
 
 def page_name(number: int) -> str:
@@ -52,19 +62,35 @@ class KeptPage:
 
 def encode_page(fetched: Fetched, step: Step) -> bytes:
     """A page file's bytes (gzip with a fixed mtime, so the same response gives the same file)."""
-    record = {"request": {**step.to_json(), "sent": fetched.url}, "status": fetched.status,
-              "headers": fetched.headers, "fetched_at": fetched.fetched_at, "body": fetched.body}
-    return gzip.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"), compresslevel=6, mtime=0)
+    header = {"page_format": PAGE_FORMAT, "request": {**step.to_json(), "sent": fetched.url},
+              "status": fetched.status, "headers": fetched.headers, "fetched_at": fetched.fetched_at}
+    # json.dumps escapes every newline inside strings, so the header is exactly one line.
+    data = json.dumps(header, ensure_ascii=False).encode("utf-8") + b"\n" + fetched.body.encode("utf-8")
+    return gzip.compress(data, compresslevel=6, mtime=0)
 
 
 def decode_page(path: Path, number: int) -> KeptPage:
+    """A kept page, of either format."""
     try:
-        data = json.loads(gzip.decompress(path.read_bytes()))
-        request = data["request"]
+        data = gzip.decompress(path.read_bytes())
+        head, newline, rest = data.partition(b"\n")
+        if newline and head.startswith(_HEADER_START):
+            page = json.loads(head)
+            if page["page_format"] != PAGE_FORMAT:
+                raise SourceError(f"kept page {path} has page format {page['page_format']}, which this version "
+                                  f"of slr cannot read (it reads formats 1 and {PAGE_FORMAT})",
+                                  hint="upgrade slr to the version that kept these pages")
+            body = rest.decode("utf-8")
+        else:  # format 1: the body is a string inside the page's JSON
+            page = json.loads(data)
+            body = page["body"]
+            if not isinstance(body, str):
+                raise TypeError(f"body is {type(body).__name__}, not text")
+        request = page["request"]
         return KeptPage(number=number, step=Step.from_json(request), url=request.get("sent", request["url"]),
-                        status=int(data.get("status", 200)), headers=data.get("headers") or {},
-                        fetched_at=data.get("fetched_at") or "", body=data["body"])
-    except (OSError, EOFError, ValueError, KeyError, TypeError) as exc:
+                        status=int(page.get("status", 200)), headers=page.get("headers") or {},
+                        fetched_at=page.get("fetched_at") or "", body=body)
+    except _UNREADABLE as exc:
         raise SourceError(f"kept page {path} cannot be read ({type(exc).__name__}: {exc})",
                           hint="delete that run folder and run `slr search` online again") from None
 

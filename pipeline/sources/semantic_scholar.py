@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import ApiSource
-from .connector import BadPage, Page, Step, family_given, first_of, load_json, native_value, offset_next, year_filters
+from .connector import BadPage, Page, Step, family_given, load_json, native_value, offset_next, year_filters
 
 TYPE = "semantic_scholar"
 DEFAULT_URL = "https://api.semanticscholar.org/graph/v1"
@@ -63,24 +63,36 @@ def parse(body: str, step: Step, source: ApiSource) -> Page:
     return Page([paper(item) for item in items if item], total, following, len(items), notes)
 
 
+_EMPTY = (None, "", [], {})  # what first_of skips
+
+
 def paper(item: dict[str, Any]) -> dict[str, Any]:
     """One Semantic Scholar paper as record fields (null fields and null papers are common)."""
-    journal = item.get("journal") or {}
-    venue = item.get("publicationVenue") or {}
-    external = item.get("externalIds") or {}
-    fields = item.get("fieldsOfStudy") or [f.get("category") for f in item.get("s2FieldsOfStudy") or () if f]
+    get = item.get
+    journal = get("journal") or {}
+    venue = get("publicationVenue") or {}
+    external = get("externalIds") or {}
+    fields = get("fieldsOfStudy") or [f.get("category") for f in get("s2FieldsOfStudy") or () if f]
     pages = journal.get("pages")
+    # As first_of(...) would, but evaluated in the same order without the calls (this runs per paper).
+    paper_id, title, abstract, authors = get("paperId"), get("title"), get("abstract"), get("authors")
+    authors = [family_given(a.get("name")) for a in authors if a and a.get("name")] if authors else []
+    year, date = get("year"), (get("publicationDate") or "")[:4] or None
+    doi = external.get("DOI")
+    venue_name, venue_text, venue_other = journal.get("name"), get("venue"), venue.get("name")
+    types = get("publicationTypes")
     return {
-        "_id": item.get("paperId"),
-        "title": item.get("title"),
-        "abstract": item.get("abstract"),
-        "authors": [family_given(a.get("name")) for a in item.get("authors") or () if a and a.get("name")],
-        "year": first_of(item.get("year"), (item.get("publicationDate") or "")[:4] or None),
-        "doi": external.get("DOI"),
-        "venue": first_of(journal.get("name"), item.get("venue"), venue.get("name")),
+        "_id": paper_id,
+        "title": title,
+        "abstract": abstract,
+        "authors": authors,
+        "year": year if year not in _EMPTY else date if date not in _EMPTY else None,
+        "doi": doi,
+        "venue": (venue_name if venue_name not in _EMPTY else venue_text if venue_text not in _EMPTY
+                  else venue_other if venue_other not in _EMPTY else None),
         "volume": (journal.get("volume") or "").strip() or None,
         "pages": pages.replace(" ", "") if isinstance(pages, str) else None,
-        "doc_type": "; ".join(item.get("publicationTypes") or []) or None,
-        "keywords": list(dict.fromkeys(f for f in fields if f)),
-        "url": item.get("url"),
+        "doc_type": "; ".join(types) or None if types else None,
+        "keywords": list(dict.fromkeys([f for f in fields if f])) if fields else [],
+        "url": get("url"),
     }

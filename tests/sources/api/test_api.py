@@ -77,10 +77,13 @@ def test_search_then_offline_gives_the_same_records(server: ReplayServer, env: N
     raw = root / "data" / "t" / "raw"
     assert sorted(p.name for p in (raw / "openalex" / run_id).iterdir()) == [
         "page-0001.json.gz", "page-0002.json.gz", "state.json"]
-    page = json.loads(gzip.decompress((raw / "openalex" / run_id / "page-0001.json.gz").read_bytes()))
-    assert page["status"] == 200 and page["request"]["params"]["cursor"] == "*"
+    # A page file: a JSON header line, then the body exactly as received.
+    header, body = gzip.decompress((raw / "openalex" / run_id / "page-0001.json.gz").read_bytes()).split(b"\n", 1)
+    page = json.loads(header)
+    assert page["page_format"] == 2 and page["status"] == 200 and page["request"]["params"]["cursor"] == "*"
     assert page["headers"]["ratelimit-limit"] == "100" and page["fetched_at"].startswith("20")
-    assert json.loads(page["body"])["meta"]["count"] == 2
+    assert body == (API / "openalex_filter_cursor_2pages_and_400s/02_200.json").read_bytes()
+    assert json.loads(body)["meta"]["count"] == 2
     online = read_csv(folder / "records.csv")
     assert len(online) == 2 + 2 + 2674 and online["run_id"].eq(run_id).all()
 
