@@ -252,11 +252,12 @@ def make_records(
 
 
 def _as_column(values: Any, text_only: bool) -> Any:
-    """A column of str/None values as an object array, which is what pandas makes of such a list, but
-    without scanning it for other types first; other lists are left to pandas."""
+    """A column of str/None values as an object Series (pandas 2's default for such a list; pandas 3
+    would infer its `str` dtype, turning None into NaN), without scanning it for other types first;
+    other lists are left to pandas."""
     if not isinstance(values, list) or not (text_only or all(v is None or v.__class__ is str for v in values)):
         return values
-    return np.fromiter(values, dtype=object, count=len(values))
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object, copy=False)
 
 
 #: Text fields whose values repeat across records (cleaned once per distinct value in a call).
