@@ -99,16 +99,17 @@ def check_rows(path: Path, sheet: str, frame: pd.DataFrame, info: ExportInfo, id
     expected = set(info.ids)
     seen: dict[str, int] = {}
     for row, value in zip(frame["_row"], ids, strict=True):
-        ref = column_ref(frame, id_column, int(row))
         if not value:
-            raise WorkbookError(f"{where}, cell {ref}: {id_column} is empty",
+            raise WorkbookError(f"{where}, cell {column_ref(frame, id_column, int(row))}: {id_column} is empty",
                                 hint=f"every row needs the {id_column} it was exported with; undo the edit")
         if value not in expected:
-            raise WorkbookError(f'{where}, cell {ref}: unknown {id_column} "{value}" (not in this export)',
+            raise WorkbookError(f'{where}, cell {column_ref(frame, id_column, int(row))}: unknown {id_column} '
+                                f'"{value}" (not in this export)',
                                 hint="do not add rows or edit ids; new works come in the next export")
         if value in seen:
-            raise WorkbookError(f'{where}, cell {ref}: {id_column} "{value}" appears twice '
-                                f"(also in {column_ref(frame, id_column, seen[value])})", hint="delete the copied row")
+            raise WorkbookError(f'{where}, cell {column_ref(frame, id_column, int(row))}: {id_column} "{value}" '
+                                f"appears twice (also in {column_ref(frame, id_column, seen[value])})",
+                                hint="delete the copied row")
         seen[value] = int(row)
     missing = [i for i in info.ids if i not in seen]
     if missing:
@@ -143,9 +144,10 @@ def new_ledger_rows(existing: pd.DataFrame | None, rows: Sequence[Mapping[str, A
 
 
 def _values(row: Mapping[str, Any], names: Sequence[str]) -> tuple[str, ...]:
-    out = []
-    for name in names:
-        value = row.get(name)
-        missing = value is None or (isinstance(value, float) and value != value)
-        out.append("" if missing else str(value).strip())
-    return tuple(out)
+    # Most values are text: stripped straight away, without the tests for a missing value.
+    return tuple([value.strip() if (value := row.get(name)).__class__ is str else _text(value) for name in names])
+
+
+def _text(value: Any) -> str:
+    missing = value is None or (isinstance(value, float) and value != value)
+    return "" if missing else str(value).strip()

@@ -13,6 +13,7 @@ Every workbook the pipeline writes (dedupe review, screening, coding, synthesis)
 
 from __future__ import annotations
 
+import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -26,9 +27,16 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter, quote_sheetname
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet as XlsxWorksheet
+
+try:  # XlsxWriter's own cell records; the bulk path below is used only with the versions it was checked on
+    from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellRichStringTuple, CellStringTuple
+except ImportError:  # pragma: no cover - a future XlsxWriter: its own write path is used
+    CellBlankTuple = CellNumberTuple = CellRichStringTuple = CellStringTuple = None
 
 from .errors import WorkbookError, did_you_mean
-from .store import atomic_path, escape_cell, unescape_cell
+from .store import FORMULA_FIRST, atomic_path, escape_cell, paused_gc, unescape_cell
 
 #: Excel's limit on the characters in one cell.
 MAX_CELL = 32_767
@@ -75,11 +83,11 @@ class Sheet:
 def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
     """Write the sheets to `path` atomically (an open copy in Excel is never half-written).
 
-    XlsxWriter streams rows (`constant_memory`), so a 50,000-row workbook takes seconds; every text
-    is written as a string cell (`strings_to_formulas` off), never as a formula.
+    Every text is written as a string cell (`strings_to_formulas` off), never as a formula. Plain
+    cells are stored and written in bulk (`_Worksheet`), so a 50,000-row workbook takes seconds.
     """
     sheets = list(sheets)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, paused_gc():
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": CONSTANT_MEMORY, "strings_to_formulas": False,
                                               "strings_to_urls": False, "strings_to_numbers": False})
         styles = _Styles(book)
@@ -124,8 +132,95 @@ class _Styles:
         return self._cells[key]
 
 
+#: XlsxWriter versions `_Worksheet`'s bulk path writes identical files with (3.3.1 checked).
+BULK_CHECKED = ("3.3.",)
+
+
+class _Worksheet(XlsxWorksheet):
+    """An XlsxWriter worksheet that stores plain cells in bulk and writes its rows in one pass.
+
+    At 50,000 rows XlsxWriter's per-cell Python work (argument checks on every write, an XML
+    element and attribute escaping per cell on close) is what a workbook's time is made of. Here
+    `_write_column` puts the strings, numbers and blanks of a column straight into XlsxWriter's
+    own cell table (the records its `write_*` methods would store, shared strings in the same
+    order) and `_write_rows` writes those three kinds of cell as the very XML XlsxWriter would.
+    Everything else (links, rich strings, booleans, over-long strings, row formats, comments,
+    constant_memory) goes through XlsxWriter's code. `BULK = False` turns the shortcut off, so
+    the two paths can be compared byte for byte.
+    """
+
+    #: Rows written with `_write_column`'s shortcut and by `_write_rows`' fast loop: only on the
+    #: XlsxWriter versions whose internals it was checked against (tests/test_sheets.py compares
+    #: both paths byte for byte); any other version writes through XlsxWriter's own methods.
+    BULK = CellStringTuple is not None and xlsxwriter.__version__.startswith(BULK_CHECKED)
+
+    def bulk(self, rows: int, col: int) -> bool:
+        """Whether cells 1..rows of column `col` may be stored in bulk."""
+        return (self.BULK and not self.constant_memory and rows < self.xls_rowmax and col < self.xls_colmax)
+
+    def _write_rows(self) -> None:
+        if (not self.BULK or self.constant_memory or self.row_info or self.comments
+                or self.default_row_height != self.original_row_height):
+            super()._write_rows()
+            return
+        table, spans = self.table, self._spans()
+        names = [xl_col_to_name(col) for col in range(self.dim_colmax + 1)]
+        indexes: dict[int, int] = {}
+        write = self.fh.write
+        string, rich, number, blank = CellStringTuple, CellRichStringTuple, CellNumberTuple, CellBlankTuple
+        for row in range(self.dim_rowmin, self.dim_rowmax + 1):
+            cells = table.get(row)
+            if not cells:
+                continue
+            ref = row + 1
+            span = spans.get(row // 16)
+            out = [f'<row r="{ref}" spans="{span}">' if span else f'<row r="{ref}">']
+            for col in sorted(cells):
+                cell = cells[col]
+                kind, style = cell.__class__, cell.format
+                if style is not None:
+                    xf = indexes.get(id(style))
+                    if xf is None:
+                        xf = indexes[id(style)] = style._get_xf_index()
+                    if kind is string or kind is rich:
+                        out.append(f'<c r="{names[col]}{ref}" s="{xf}" t="s"><v>{cell.string}</v></c>')
+                        continue
+                    if kind is number:
+                        out.append(f'<c r="{names[col]}{ref}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+                        continue
+                    if kind is blank:
+                        out.append(f'<c r="{names[col]}{ref}" s="{xf}"/>')
+                        continue
+                write("".join(out))
+                out.clear()
+                self._write_cell(row, col, cell)
+            out.append("</row>")
+            write("".join(out))
+
+    def _spans(self) -> dict[int, str]:
+        """XlsxWriter's `_calculate_spans` (first:last column of each block of 16 rows), from the
+        rows' own cells instead of a test of every column of every row."""
+        spans: dict[int, str] = {}
+        low = high = None
+        table, last = self.table, self.dim_rowmax
+        for row in range(self.dim_rowmin, last + 1):
+            cells = table.get(row)
+            if cells:
+                first, final = min(cells), max(cells)
+                if low is None:
+                    low, high = first, final
+                else:
+                    low, high = min(low, first), max(high, final)
+            if (row + 1) % 16 == 0 or row == last:
+                if low is not None:
+                    spans[row // 16] = f"{low + 1}:{high + 1}"
+                    low = None
+        self.row_spans = spans
+        return spans
+
+
 def _write_sheet(book: Any, sheet: Sheet, lists: list[tuple[str, ...]], styles: _Styles) -> None:
-    ws = book.add_worksheet(_safe_title(sheet.name))
+    ws = book.add_worksheet(_safe_title(sheet.name), worksheet_class=_Worksheet)
     spec = {c.name: c for c in sheet.columns}
     names = [str(c) for c in sheet.frame.columns]
     columns = [spec.get(name, Column(name)) for name in names]
@@ -159,14 +254,29 @@ def _write_sheet(book: Any, sheet: Sheet, lists: list[tuple[str, ...]], styles: 
 
 def _write_column(ws: Any, col: int, column: Column, values: list[Any], style: Any,
                   marks: re.Pattern[str] | Callable[[str], Iterable[tuple[int, int]]] | None, styles: _Styles) -> None:
-    write_string, write_number = ws.write_string, ws.write_number
+    """Write a column's cleaned, escaped values (`_clean_values`) from row 1 down.
+
+    Plain strings, finite numbers and the blanks of editable columns go into the worksheet's cell
+    table in bulk (`_Worksheet`); links, highlighted text and anything unusual through XlsxWriter's
+    write methods. Either way the cells are written in row order, so shared strings are numbered
+    as XlsxWriter numbers them.
+    """
+    bulk = isinstance(ws, _Worksheet) and ws.bulk(len(values), col)
+    if bulk:
+        table, shared = ws.table, ws.str_table._get_shared_string_index
+        string, number, blank = CellStringTuple, CellNumberTuple, CellBlankTuple
+        longest = ws.xls_strmax // 2  # a longer string may exceed Excel's limit: XlsxWriter checks it
+        first = last = None
     for row, value in enumerate(values, start=1):
         if value is None:
-            if column.editable:
-                ws.write_blank(row, col, None, style)
+            if column.editable and style is not None:
+                if bulk:
+                    table[row][col] = blank(style)
+                    first, last = first or row, row
+                else:
+                    ws.write_blank(row, col, None, style)
             continue
         if isinstance(value, str):
-            value = escape_cell(value)
             if column.link and value:
                 target = f"https://doi.org/{value}" if column.link == "doi" and not value.startswith("http") else value
                 if target.startswith(("https://", "http://")) and len(target) < 2000:
@@ -174,13 +284,24 @@ def _write_column(ws: Any, col: int, column: Column, values: list[Any], style: A
                     continue
             if marks is not None and _write_marked(ws, row, col, value, marks, style, styles):
                 continue
-            write_string(row, col, value, style)
+            if bulk and len(value) <= longest:
+                table[row][col] = string(shared(value), style)
+                first, last = first or row, row
+            else:
+                ws.write_string(row, col, value, style)
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, style)
         elif isinstance(value, (int, float)):
-            write_number(row, col, value, style)
+            if bulk and value.__class__ in (int, float) and math.isfinite(value):
+                table[row][col] = number(value, style)
+                first, last = first or row, row
+            else:
+                ws.write_number(row, col, value, style)
         else:
-            write_string(row, col, str(value), style)
+            ws.write_string(row, col, str(value), style)
+    if bulk and first is not None:
+        ws._check_dimensions(first, col)  # what the write methods would have recorded, cell by cell
+        ws._check_dimensions(last, col)
 
 
 def _write_marked(ws: Any, row: int, col: int, text: str,
@@ -207,11 +328,36 @@ def _write_marked(ws: Any, row: int, col: int, text: str,
     return True
 
 
+#: The characters `ILLEGAL_CHARACTERS_RE` removes, all ASCII control characters: as UTF-8 bytes
+#: they can be looked for in a whole column at once (bytes below 0x80 are ASCII characters only).
+_ILLEGAL_BYTES = bytes(code for code in range(128) if ILLEGAL_CHARACTERS_RE.match(chr(code)))
+_ILLEGAL_IS_ASCII = ILLEGAL_CHARACTERS_RE.pattern == r"[\000-\010]|[\013-\014]|[\016-\037]"
+
+
 def _clean_values(values: list[Any]) -> list[Any]:
-    """`_cell_value` over a column; control characters are looked for once in the whole column."""
-    texts = [v for v in values if isinstance(v, str)]
-    dirty = bool(texts) and ILLEGAL_CHARACTERS_RE.search("".join(texts)) is not None
-    return [_cell_value(v, dirty) for v in values]
+    """`_cell_value` then `escape_cell` over a column; control characters are looked for once in
+    the whole column, and only texts starting with a formula character are tested for escaping."""
+    out = [value if value is None or value.__class__ is str else _cell_value(value) for value in values]
+    texts = [index for index, value in enumerate(out) if isinstance(value, str)]
+    if not texts:
+        return out
+    if _ILLEGAL_IS_ASCII:
+        encoded = [out[index].encode("utf-8", "surrogatepass") for index in texts]
+        whole = b"".join(encoded)
+        if len(whole.translate(None, _ILLEGAL_BYTES)) != len(whole):
+            for index, data in zip(texts, encoded, strict=True):
+                if len(data.translate(None, _ILLEGAL_BYTES)) != len(data):
+                    out[index] = ILLEGAL_CHARACTERS_RE.sub("", out[index])
+    else:
+        for index in texts:
+            out[index] = ILLEGAL_CHARACTERS_RE.sub("", out[index])
+    if max(len(out[index]) for index in texts) > MAX_CELL:
+        for index in texts:
+            out[index] = _cell_value(out[index], dirty=False)
+    for index in texts:
+        if out[index][:1] in FORMULA_FIRST:
+            out[index] = escape_cell(out[index])
+    return out
 
 
 def _cell_value(value: Any, dirty: bool = True) -> Any:
@@ -327,24 +473,37 @@ def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: An
                                 hint="delete the copy of the column")
         seen[name] = index
     wanted = seen if only is None else {n: i for n, i in seen.items() if n in {*only, *required}}
-    records = []
+    numbers, kept = [], []
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        row: dict[str, Any] = {"_row": number}
-        for name, index in wanted.items():
-            value = values[index] if index < len(values) else None
-            if isinstance(value, str):
-                value = unescape_cell(value)
-                value = value if value.strip() else None
-            elif isinstance(value, float) and value.is_integer():
-                value = int(value)  # calamine gives every number as a float
-            row[name] = value
-        records.append(row)
+        numbers.append(number)
+        kept.append(values)
+    # Column by column: the same conversion as cell by cell, without a dict per row.
+    columns: dict[str, list[Any]] = {"_row": numbers}
+    for name, index in wanted.items():
+        columns[name] = _read_values([values[index] if index < len(values) else None for values in kept])
     # object dtype: pandas would otherwise turn empty cells of text columns into NaN.
-    frame = pd.DataFrame(records, columns=["_row", *wanted], dtype=object)
+    frame = pd.DataFrame(columns, columns=["_row", *wanted], dtype=object)
     frame.attrs["positions"] = {name: index + 1 for name, index in seen.items()}
     return frame
+
+
+def _read_values(values: list[Any]) -> list[Any]:
+    """Cells as read: text unescaped (`store.unescape_cell`) and blank text as None; whole numbers
+    as int (calamine gives every number as a float)."""
+    out = []
+    append = out.append
+    for value in values:
+        if isinstance(value, str):
+            if value.startswith("'"):
+                value = unescape_cell(value)
+            if not value or value[0].isspace():  # blank unless it has a non-space character
+                value = value if value.strip() else None
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        append(value)
+    return out
 
 
 def column_ref(frame: pd.DataFrame, name: str, row: int) -> str:

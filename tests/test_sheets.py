@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -131,3 +132,33 @@ def test_control_characters_and_long_text_are_stored(tmp_path: Path) -> None:
     back = read_sheet(path, "S")["title"].tolist()
     assert back[0] == "badchar"
     assert len(back[1]) <= 32_767 and back[1].endswith("[cut at 32,767]")
+
+
+def test_bulk_writing_gives_the_same_file_as_xlsxwriters_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bulk path (sheets._Worksheet) stores and writes cells with XlsxWriter's internals: on the
+    installed version it must give the very bytes XlsxWriter's own write methods give."""
+    from pipeline.sheets import _Worksheet
+
+    if not _Worksheet.BULK:
+        pytest.skip(f"bulk path is off for XlsxWriter {__import__('xlsxwriter').__version__}")
+    n = 300
+    frame = pd.DataFrame({
+        "work_id": [f"W{i}" for i in range(n)],
+        "title": ["=SUM(A1)" if i % 7 == 0 else f"Digital badges for teachers {i}\x01" for i in range(n)],
+        "abstract": [None if i % 5 == 0 else ("x" * 40_000 if i == 3 else f'badge {i} <&> "q" ') for i in range(n)],
+        "year": [2019.0 if i % 3 else float("nan") for i in range(n)],
+        "n": list(range(n)),
+        "score": [i / 7 for i in range(n)],
+        "flag": [bool(i % 2) for i in range(n)],
+        "doi": [f"10.1/{i}" if i % 4 else None for i in range(n)],
+        "decision": [None if i % 2 else "include" for i in range(n)],
+    })
+    files = {}
+    for bulk in (True, False):
+        monkeypatch.setattr(_Worksheet, "BULK", bulk)
+        files[bulk] = tmp_path / f"{bulk}.xlsx"
+        _write(files[bulk], frame)
+    with zipfile.ZipFile(files[True]) as one, zipfile.ZipFile(files[False]) as other:
+        assert one.namelist() == other.namelist()
+        differ = [name for name in one.namelist() if name != "docProps/core.xml" and one.read(name) != other.read(name)]
+    assert differ == []

@@ -46,6 +46,7 @@ import pycountry
 from ...config import ScreeningConfig
 from ...errors import ConfigError, did_you_mean
 from ...records import split_list
+from ...store import paused_gc
 from . import geography, quality, relevance
 
 CRITERIA: tuple[str, ...] = ("years", "languages", "doc_types", "relevance", "geography", "quality")
@@ -115,6 +116,11 @@ def reason_vocabulary(config: ScreeningConfig) -> tuple[str, ...]:
 def propose(works: pd.DataFrame, config: ScreeningConfig) -> pd.DataFrame:
     """The works with every criterion's findings and one proposed decision each (see module doc)."""
     validate(config)
+    with paused_gc():  # a few verdicts per work, all kept to the end: no garbage to collect
+        return _propose(works, config)
+
+
+def _propose(works: pd.DataFrame, config: ScreeningConfig) -> pd.DataFrame:
     out = works.copy()
     n = len(out)
     column = {name: _column(out, name) for name in (

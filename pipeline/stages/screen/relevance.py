@@ -334,8 +334,11 @@ def highlighter(config: RelevanceConfig) -> Callable[[str], list[tuple[int, int]
         low = normalise(text)
         if len(low) != len(text):
             return [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+        hits = find(matcher, low)
+        if not hits:  # most texts of a large workbook
+            return []
         merged: list[tuple[int, int]] = []
-        for start, end in sorted((start, end) for _, start, end in find(matcher, low)):
+        for start, end in sorted((start, end) for _, start, end in hits):
             if merged and start < merged[-1][1]:  # hits of different groups may overlap
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             elif end > start:
