@@ -10,6 +10,8 @@ import pytest
 import typer
 
 from pipeline.cli import app, main
+from pipeline.codebook import load_codebook
+from pipeline.config import load_protocol
 
 ROOT = Path(__file__).parent.parent
 DEMO_IMPORTS = ROOT / "data" / "demo" / "imports"
@@ -129,6 +131,15 @@ def test_init_scaffolds_a_review(tmp_path: Path, capsys: pytest.CaptureFixture[s
     protocol = (target / "config" / "review.yaml").read_text()
     assert protocol.startswith("# A review protocol for slr.")
     assert "id: mc" in protocol and (target / "data" / "mc" / "imports").is_dir()
+    # The README's first steps work on the template as written: an export copied in, then search,
+    # dedupe and screen; the starter codebook loads as the protocol names it.
+    shutil.copy(Path(__file__).parent / "data" / "tagged" / "asreview_scopus.ris", target / "data" / "mc" / "imports" / "scopus.ris")
+    for command in ("search", "dedupe", "screen"):
+        assert main(["--root", str(target), command]) == 0, command
+    codebook = load_codebook(load_protocol(target / "config" / "review.yaml", target).codebook, target)
+    assert [(rq, theme, code) for rq, theme, code, _ in codebook.codes()] == [
+        ("RQ1", "purposes", "upskilling"), ("RQ1", "purposes", "lifelong_learning"),
+        ("RQ1", "recognition", "credit_recognition")]
     capsys.readouterr()
     assert main(["init", str(target)]) == 1
     assert "already exists; nothing was changed" in capsys.readouterr().err

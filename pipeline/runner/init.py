@@ -10,7 +10,8 @@ from ..store import write_text
 
 
 def init_review(directory: Path, review_id: str = "myreview") -> list[Path]:
-    """Create config/, data/<id>/imports/, outputs/ and config/review.yaml; never overwrite a file."""
+    """Create config/, data/<id>/imports/, outputs/, config/review.yaml and a starter
+    config/codebook.yaml; never overwrite a file."""
     directory = Path(directory)
     protocol = directory / "config" / "review.yaml"
     if protocol.exists():
@@ -22,6 +23,10 @@ def init_review(directory: Path, review_id: str = "myreview") -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         created.append(folder)
     write_text(protocol, template.replace("__REVIEW_ID__", review_id))
+    codebook = directory / "config" / "codebook.yaml"
+    if not codebook.exists():
+        write_text(codebook, resources.files("pipeline").joinpath("templates/codebook.yaml").read_text(encoding="utf-8"))
+        created.append(codebook)
     gitignore = directory / ".gitignore"
     if not gitignore.exists():
         write_text(gitignore, "# outputs/ is rebuilt from data/ + the protocol by `slr run`\noutputs/\n")
