@@ -13,7 +13,6 @@ Every workbook the pipeline writes (dedupe review, screening, coding, synthesis)
 
 from __future__ import annotations
 
-import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -27,16 +26,10 @@ from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter, quote_sheetname
 from python_calamine import CalamineWorkbook
-from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet as XlsxWorksheet
-
-try:  # XlsxWriter's own cell records; the bulk path below is used only with the versions it was checked on
-    from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellRichStringTuple, CellStringTuple
-except ImportError:  # pragma: no cover - a future XlsxWriter: its own write path is used
-    CellBlankTuple = CellNumberTuple = CellRichStringTuple = CellStringTuple = None
 
 from .errors import WorkbookError, did_you_mean
 from .store import FORMULA_FIRST, atomic_path, escape_cell, paused_gc, unescape_cell
+from .xlsx_bulk import BulkWorksheet
 
 #: Excel's limit on the characters in one cell.
 MAX_CELL = 32_767
@@ -84,7 +77,7 @@ def write_workbook(path: Path, sheets: Iterable[Sheet]) -> None:
     """Write the sheets to `path` atomically (an open copy in Excel is never half-written).
 
     Every text is written as a string cell (`strings_to_formulas` off), never as a formula. Plain
-    cells are stored and written in bulk (`_Worksheet`), so a 50,000-row workbook takes seconds.
+    cells are stored and written in bulk (`xlsx_bulk.BulkWorksheet`), so a 50,000-row workbook takes seconds.
     """
     sheets = list(sheets)
     with atomic_path(path) as tmp, paused_gc():
@@ -132,95 +125,8 @@ class _Styles:
         return self._cells[key]
 
 
-#: XlsxWriter versions `_Worksheet`'s bulk path writes identical files with (3.3.1 checked).
-BULK_CHECKED = ("3.3.",)
-
-
-class _Worksheet(XlsxWorksheet):
-    """An XlsxWriter worksheet that stores plain cells in bulk and writes its rows in one pass.
-
-    At 50,000 rows XlsxWriter's per-cell Python work (argument checks on every write, an XML
-    element and attribute escaping per cell on close) is what a workbook's time is made of. Here
-    `_write_column` puts the strings, numbers and blanks of a column straight into XlsxWriter's
-    own cell table (the records its `write_*` methods would store, shared strings in the same
-    order) and `_write_rows` writes those three kinds of cell as the very XML XlsxWriter would.
-    Everything else (links, rich strings, booleans, over-long strings, row formats, comments,
-    constant_memory) goes through XlsxWriter's code. `BULK = False` turns the shortcut off, so
-    the two paths can be compared byte for byte.
-    """
-
-    #: Rows written with `_write_column`'s shortcut and by `_write_rows`' fast loop: only on the
-    #: XlsxWriter versions whose internals it was checked against (tests/test_sheets.py compares
-    #: both paths byte for byte); any other version writes through XlsxWriter's own methods.
-    BULK = CellStringTuple is not None and xlsxwriter.__version__.startswith(BULK_CHECKED)
-
-    def bulk(self, rows: int, col: int) -> bool:
-        """Whether cells 1..rows of column `col` may be stored in bulk."""
-        return (self.BULK and not self.constant_memory and rows < self.xls_rowmax and col < self.xls_colmax)
-
-    def _write_rows(self) -> None:
-        if (not self.BULK or self.constant_memory or self.row_info or self.comments
-                or self.default_row_height != self.original_row_height):
-            super()._write_rows()
-            return
-        table, spans = self.table, self._spans()
-        names = [xl_col_to_name(col) for col in range(self.dim_colmax + 1)]
-        indexes: dict[int, int] = {}
-        write = self.fh.write
-        string, rich, number, blank = CellStringTuple, CellRichStringTuple, CellNumberTuple, CellBlankTuple
-        for row in range(self.dim_rowmin, self.dim_rowmax + 1):
-            cells = table.get(row)
-            if not cells:
-                continue
-            ref = row + 1
-            span = spans.get(row // 16)
-            out = [f'<row r="{ref}" spans="{span}">' if span else f'<row r="{ref}">']
-            for col in sorted(cells):
-                cell = cells[col]
-                kind, style = cell.__class__, cell.format
-                if style is not None:
-                    xf = indexes.get(id(style))
-                    if xf is None:
-                        xf = indexes[id(style)] = style._get_xf_index()
-                    if kind is string or kind is rich:
-                        out.append(f'<c r="{names[col]}{ref}" s="{xf}" t="s"><v>{cell.string}</v></c>')
-                        continue
-                    if kind is number:
-                        out.append(f'<c r="{names[col]}{ref}" s="{xf}"><v>{cell.number:.16G}</v></c>')
-                        continue
-                    if kind is blank:
-                        out.append(f'<c r="{names[col]}{ref}" s="{xf}"/>')
-                        continue
-                write("".join(out))
-                out.clear()
-                self._write_cell(row, col, cell)
-            out.append("</row>")
-            write("".join(out))
-
-    def _spans(self) -> dict[int, str]:
-        """XlsxWriter's `_calculate_spans` (first:last column of each block of 16 rows), from the
-        rows' own cells instead of a test of every column of every row."""
-        spans: dict[int, str] = {}
-        low = high = None
-        table, last = self.table, self.dim_rowmax
-        for row in range(self.dim_rowmin, last + 1):
-            cells = table.get(row)
-            if cells:
-                first, final = min(cells), max(cells)
-                if low is None:
-                    low, high = first, final
-                else:
-                    low, high = min(low, first), max(high, final)
-            if (row + 1) % 16 == 0 or row == last:
-                if low is not None:
-                    spans[row // 16] = f"{low + 1}:{high + 1}"
-                    low = None
-        self.row_spans = spans
-        return spans
-
-
 def _write_sheet(book: Any, sheet: Sheet, lists: list[tuple[str, ...]], styles: _Styles) -> None:
-    ws = book.add_worksheet(_safe_title(sheet.name), worksheet_class=_Worksheet)
+    ws = book.add_worksheet(_safe_title(sheet.name), worksheet_class=BulkWorksheet)
     spec = {c.name: c for c in sheet.columns}
     names = [str(c) for c in sheet.frame.columns]
     columns = [spec.get(name, Column(name)) for name in names]
@@ -256,23 +162,18 @@ def _write_column(ws: Any, col: int, column: Column, values: list[Any], style: A
                   marks: re.Pattern[str] | Callable[[str], Iterable[tuple[int, int]]] | None, styles: _Styles) -> None:
     """Write a column's cleaned, escaped values (`_clean_values`) from row 1 down.
 
-    Plain strings, finite numbers and the blanks of editable columns go into the worksheet's cell
-    table in bulk (`_Worksheet`); links, highlighted text and anything unusual through XlsxWriter's
-    write methods. Either way the cells are written in row order, so shared strings are numbered
-    as XlsxWriter numbers them.
+    Plain strings, finite numbers and the blanks of editable columns are stored in bulk
+    (`xlsx_bulk.BulkWorksheet`); links, highlighted text and anything unusual go through
+    XlsxWriter's write methods. Either way the cells are written in row order, so shared strings
+    are numbered as XlsxWriter numbers them.
     """
-    bulk = isinstance(ws, _Worksheet) and ws.bulk(len(values), col)
-    if bulk:
-        table, shared = ws.table, ws.str_table._get_shared_string_index
-        string, number, blank = CellStringTuple, CellNumberTuple, CellBlankTuple
-        longest = ws.xls_strmax // 2  # a longer string may exceed Excel's limit: XlsxWriter checks it
-        first = last = None
+    bulk = isinstance(ws, BulkWorksheet) and ws.bulk(len(values), col)
+    put_string, put_number = (ws.put_string, ws.put_number) if bulk else (None, None)
     for row, value in enumerate(values, start=1):
         if value is None:
             if column.editable and style is not None:
                 if bulk:
-                    table[row][col] = blank(style)
-                    first, last = first or row, row
+                    ws.put_blank(row, col, style)
                 else:
                     ws.write_blank(row, col, None, style)
             continue
@@ -284,24 +185,17 @@ def _write_column(ws: Any, col: int, column: Column, values: list[Any], style: A
                     continue
             if marks is not None and _write_marked(ws, row, col, value, marks, style, styles):
                 continue
-            if bulk and len(value) <= longest:
-                table[row][col] = string(shared(value), style)
-                first, last = first or row, row
-            else:
+            if not (bulk and put_string(row, col, value, style)):
                 ws.write_string(row, col, value, style)
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, style)
         elif isinstance(value, (int, float)):
-            if bulk and value.__class__ in (int, float) and math.isfinite(value):
-                table[row][col] = number(value, style)
-                first, last = first or row, row
-            else:
+            if not (bulk and put_number(row, col, value, style)):
                 ws.write_number(row, col, value, style)
         else:
             ws.write_string(row, col, str(value), style)
-    if bulk and first is not None:
-        ws._check_dimensions(first, col)  # what the write methods would have recorded, cell by cell
-        ws._check_dimensions(last, col)
+    if bulk:
+        ws.end_column(col)
 
 
 def _write_marked(ws: Any, row: int, col: int, text: str,
