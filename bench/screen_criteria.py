@@ -11,6 +11,7 @@ seconds for 50,000 works. Writes bench/results/screen_criteria.txt.
 from __future__ import annotations
 
 import argparse
+import platform
 import sys
 import time
 from pathlib import Path
@@ -93,6 +94,7 @@ def main() -> int:
 
     decisions = out["proposed_decision"].value_counts().to_dict()
     lines = [
+        f"{platform.platform(terse=True)}, Python {platform.python_version()}, pandas {pd.__version__}",
         f"works: {len(works):,} (abstracts {abstract_mb:.0f} MB of text)",
         f"place-name automaton built in {setup:.2f} s (once per process)",
         f"propose(): {elapsed:.2f} s = {len(works) / elapsed:,.0f} works/s",

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import xlsxwriter
 from openpyxl import load_workbook
 
 HERE = Path(__file__).resolve().parent
@@ -84,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         import_ = time.perf_counter() - started
     lines = [
         f"screening workbook, {args.works:,} works ({rows:,} rows awaiting the reviewer); "
-        f"{platform.platform(terse=True)}, Python {platform.python_version()}",
+        f"{platform.platform(terse=True)}, Python {platform.python_version()}, pandas {pd.__version__}, "
+        f"XlsxWriter {xlsxwriter.__version__}",
         f"export (criteria + decisions + workbook): {export:.1f} s",
         f"import ({imported.decisions:,} decisions validated and appended): {import_:.1f} s",
         f"together: {export + import_:.1f} s (goal < 30 s)",
