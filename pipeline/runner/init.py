@@ -17,18 +17,22 @@ def init_review(directory: Path, review_id: str = "myreview") -> list[Path]:
     if protocol.exists():
         raise PipelineError(f"{protocol} already exists; nothing was changed",
                             hint="edit it, or choose another folder for a new review")
-    template = resources.files("pipeline").joinpath("templates/review.yaml").read_text(encoding="utf-8")
     created = []
     for folder in (directory / "config", directory / "data" / review_id / "imports", directory / "outputs"):
         folder.mkdir(parents=True, exist_ok=True)
         created.append(folder)
-    write_text(protocol, template.replace("__REVIEW_ID__", review_id))
+    write_text(protocol, _template("review.yaml").replace("__REVIEW_ID__", review_id))
     codebook = directory / "config" / "codebook.yaml"
     if not codebook.exists():
-        write_text(codebook, resources.files("pipeline").joinpath("templates/codebook.yaml").read_text(encoding="utf-8"))
+        write_text(codebook, _template("codebook.yaml"))
         created.append(codebook)
     gitignore = directory / ".gitignore"
     if not gitignore.exists():
         write_text(gitignore, "# outputs/ is rebuilt from data/ + the protocol by `slr run`\noutputs/\n")
     created.append(protocol)
     return created
+
+
+def _template(name: str) -> str:
+    """A file of pipeline/templates/, shipped with the package."""
+    return resources.files("pipeline").joinpath("templates", name).read_text(encoding="utf-8")
