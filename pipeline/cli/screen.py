@@ -7,8 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..runner.screen import run_screen, run_screen_agreement, run_screen_import, screen_status
-from ..runner.simulate import run_simulate
+from ..phases import Phase
 from .common import context, state
 
 app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
@@ -18,7 +17,7 @@ app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
 def screen(
     typer_ctx: typer.Context,
     reviewer: Annotated[Optional[list[str]], typer.Option("--reviewer", help="Write a workbook for this reviewer (repeat for dual screening).", metavar="NAME")] = None,
-    stage: Annotated[str, typer.Option("--stage", help="title_abstract or full_text.")] = "title_abstract",
+    phase: Annotated[Phase, typer.Option("--phase", "--stage", help="The screening phase the workbooks are for.")] = Phase.title_abstract,
 ) -> None:
     """Apply the criteria and the decisions so far; write 03_screen/ and a workbook per reviewer.
 
@@ -26,8 +25,10 @@ def screen(
     """
     if typer_ctx.invoked_subcommand is not None:
         return
+    from ..runner.screen import run_screen
+
     ctx = context()
-    s = run_screen(ctx, reviewer or [], stage)
+    s = run_screen(ctx, reviewer or [], phase.value)
     statuses = ", ".join(f"{k} {v}" for k, v in s.statuses.items())
     typer.echo(f"{s.works} works: {statuses} → {ctx.store.relative(s.folder)}/")
     for path in s.workbooks:
@@ -46,6 +47,8 @@ def import_(
     Nothing is written if any row is wrong; the error names the sheet and cell. Example:
     slr -c config/demo.yaml screen import outputs/demo/03_screen/screening_title_abstract_ana.xlsx
     """
+    from ..runner.screen import run_screen_import
+
     ctx = context()
     s = run_screen_import(ctx, files, reviewer=reviewer)
     typer.echo(f"{s.decisions} decisions read from {s.files} file(s); {s.added} new or changed added to "
@@ -58,6 +61,8 @@ def agreement() -> None:
 
     Example: slr -c config/demo.yaml screen agreement
     """
+    from ..runner.screen import run_screen_agreement
+
     table = run_screen_agreement(context())
     if table.empty:
         typer.echo("No works decided by two raters yet.")
@@ -79,6 +84,8 @@ def status() -> None:
 
     Example: slr -c config/demo.yaml screen status
     """
+    from ..runner.screen import screen_status
+
     counts = screen_status(context())
     typer.echo(f"Title/abstract: {counts['records_screened']} works screened, {counts['records_excluded']} excluded, "
                f"{counts['awaiting_title_abstract']} awaiting")
@@ -110,6 +117,8 @@ def simulate(
     Writes recall_curve.csv, recall_curve.png, order.csv and figures.json. Needs no review.
     Example: slr screen simulate Donners_2021.csv --seed 1 --batch 20
     """
+    from ..runner.simulate import run_simulate
+
     folder = out if out is not None else Path(state["root"]) / "outputs" / "simulations" / f"{labelled.stem}-seed{seed}"
     s = run_simulate(labelled, folder, label=label, seed=seed, batch=batch, prior_included=prior_included,
                      prior_excluded=prior_excluded)

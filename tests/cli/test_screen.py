@@ -115,7 +115,9 @@ def test_a_workbook_lists_only_what_awaits_the_reviewer(review: Path, capsys: py
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (("screen", "--stage", "abstract"), 6, 'screen: unknown stage "abstract"'),
+    # Usage errors exit 2, as every usage error does: the phase is a fixed choice.
+    (("screen", "--stage", "abstract"), 2, "'abstract' is not one of 'title_abstract', 'full_text'"),
+    (("screen", "--phase", "fulltext"), 2, "'fulltext' is not one of 'title_abstract', 'full_text'"),
     (("screen", "import", "nowhere.xlsx"), 5, "nowhere.xlsx: file not found"),
     (("screen", "import", "config/demo.yaml"), 5, "config/demo.yaml: not an Excel workbook (.xlsx)"),
     (("screen", "status"), 6, "screening has not run yet"),
