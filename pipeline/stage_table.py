@@ -70,8 +70,8 @@ class Stage:
     """One pipeline step: its folder, what it reads and writes, the protocol sections it uses.
 
     `needs`: a protocol key that must be set for the stage to apply (`code` needs a codebook);
-    `writes`: the files it writes in its folder (a `*` marks a family of files, `?` one written
-    only in some runs).
+    `writes`: the files it writes in its folder (`*` marks a family of files, `<name>` a part of
+    the file name that varies, a final `?` a file written only in some runs).
     """
 
     name: str
@@ -123,7 +123,7 @@ STAGE_TABLE: tuple[Stage, ...] = (
     Stage("screen", "03_screen",
           reads=(WORKS, SCREENING_LEDGER),
           writes=("proposals.csv", "screened.csv", "included.csv", "conflicts.xlsx?",
-                  "screening_<phase>_<reviewer>.xlsx*"),
+                  "screening_<phase>_<reviewer>.xlsx?"),
           sections=("screening",),
           summary="apply the criteria and the reviewers' decisions"),
     Stage("code", "04_code",

@@ -25,20 +25,23 @@ from .context import Context
 from .status import StageStatus, review_status, stage_state
 
 if TYPE_CHECKING:  # for readers and type checkers; at run time these load on first use
-    from .code import CodeSummary, run_code
-    from .dedupe import DedupeSummary, run_dedupe
+    from .code import CodeSummary, run_code, run_code_agreement, run_code_import
+    from .dedupe import DedupeSummary, run_dedupe, run_dedupe_import
     from .init import init_review
-    from .screen import ScreenSummary, run_screen
+    from .screen import ScreenSummary, run_screen, run_screen_agreement, run_screen_import, screen_status
     from .search import SearchSummary, run_search
+    from .simulate import run_simulate
     from .synthesize import SynthesisSummary, run_synthesize
 
 #: Public name → the runner module that defines it.
 _LAZY = {
-    "CodeSummary": "code", "run_code": "code",
-    "DedupeSummary": "dedupe", "run_dedupe": "dedupe",
+    "CodeSummary": "code", "run_code": "code", "run_code_agreement": "code", "run_code_import": "code",
+    "DedupeSummary": "dedupe", "run_dedupe": "dedupe", "run_dedupe_import": "dedupe",
     "init_review": "init",
-    "ScreenSummary": "screen", "run_screen": "screen",
+    "ScreenSummary": "screen", "run_screen": "screen", "run_screen_agreement": "screen",
+    "run_screen_import": "screen", "screen_status": "screen",
     "SearchSummary": "search", "run_search": "search",
+    "run_simulate": "simulate",
     "SynthesisSummary": "synthesize", "run_synthesize": "synthesize",
 }
 

@@ -88,9 +88,12 @@ class Fingerprint:
     stamps: dict[str, list[int]]
     #: folder key → {file name inside: sha256}.
     folders: dict[str, dict[str, str]]
+    #: upstream stage → when its last run finished (a stage that re-ran makes this one stale).
+    upstream: dict[str, str | None]
 
     def to_manifest(self) -> dict[str, Any]:
-        return {"inputs": self.files, "input_stamps": self.stamps, "input_folders": self.folders}
+        return {"inputs": self.files, "input_stamps": self.stamps, "input_folders": self.folders,
+                "upstream_runs": self.upstream}
 
 
 def fingerprint(ctx: Context, stage: Stage, previous: Mapping[str, Any] | None = None) -> Fingerprint:
@@ -108,7 +111,9 @@ def fingerprint(ctx: Context, stage: Stage, previous: Mapping[str, Any] | None =
                     folders[item.key][name] = known.sha(f"{item.key}/{name}", inner, stamps)
             continue
         files[item.key] = known.sha(item.key, item.path, stamps) if item.path.is_file() else None
-    return Fingerprint(files, stamps, folders)
+    upstream = {name: (ctx.store.read_manifest(name) or {}).get("finished_at") for name in stage.upstream()
+                if applies(ctx, STAGES_BY_NAME[name])}
+    return Fingerprint(files, stamps, folders, upstream)
 
 
 class _KnownStamps:
@@ -160,4 +165,8 @@ def first_difference(recorded: Mapping[str, Any], now: Fingerprint) -> str | Non
     for key, was in before.items():
         if key not in now.files and was is not None and key not in now.folders:
             return f"input no longer read: {key}"
+    runs_before: Mapping[str, Any] = recorded.get("upstream_runs") or {}
+    for name, finished in now.upstream.items():
+        if name in runs_before and runs_before[name] != finished:
+            return f"{STAGES_BY_NAME[name].folder} re-ran since (finished {finished})"
     return None
