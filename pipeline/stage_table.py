@@ -128,7 +128,7 @@ STAGE_TABLE: tuple[Stage, ...] = (
           summary="apply the criteria and the reviewers' decisions"),
     Stage("code", "04_code",
           reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER),
-          writes=("proposals.csv", "codes.csv", "extraction.csv", "conflicts.csv", "fulltext_files.csv?",
+          writes=("proposals.csv", "codes.csv", "extraction.csv", "conflicts.csv?", "fulltext_files.csv?",
                   "coding.xlsx"),
           sections=("codebook", "coding"),
           summary="propose codes with evidence for the included works; apply the coders' codes",
