@@ -172,3 +172,26 @@ def ordered_stages(table: tuple[Stage, ...] = STAGE_TABLE) -> list[Stage]:
     for stage in table:
         visit(stage)
     return done
+
+
+def markdown_table(table: tuple[Stage, ...] = STAGE_TABLE) -> str:
+    """The stage table as Markdown, for README.md and docs/ARCHITECTURE.md (a test keeps both equal
+    to this, so the documentation cannot drift from the declarations)."""
+
+    def describe(item: Input) -> str:
+        if isinstance(item, (Output, Ledger)):
+            return f"`{item.describe()}`"
+        if isinstance(item, ProtocolPath):
+            return f"the `{item.key}` {'folder (every file in it)' if item.folder else 'file'}"
+        return "the exports named by `type: file` sources"
+
+    rows = ["| stage | folder | reads | writes | protocol sections |", "|---|---|---|---|---|"]
+    for stage in ordered_stages(table):
+        needs = f" (only with `{stage.needs}`)" if stage.needs else ""
+        rows.append(f"| `{stage.name}`{needs} | `{stage.folder}/` | {', '.join(describe(i) for i in stage.reads)} | "
+                    f"{', '.join(f'`{w}`' for w in stage.writes)} | {', '.join(stage.sections)} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # python -m pipeline.stage_table prints the table for the docs
+    print(markdown_table(), end="")

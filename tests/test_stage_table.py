@@ -43,3 +43,14 @@ def test_a_cycle_or_an_unknown_stage_is_a_mistake_in_the_table() -> None:
         ordered_stages((a,))
     fixed = dataclasses.replace(a, reads=())
     assert [s.name for s in ordered_stages((b, fixed))] == ["a", "b"]
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/ARCHITECTURE.md"])
+def test_the_documented_stage_table_is_the_declared_one(document: str) -> None:
+    from pathlib import Path
+
+    from pipeline.stage_table import markdown_table
+
+    text = (Path(__file__).parents[1] / document).read_text(encoding="utf-8")
+    block = text.split("<!-- stage-table:start -->\n", 1)[1].split("<!-- stage-table:end -->", 1)[0]
+    assert block == markdown_table(), f"{document}: regenerate the table with `python -m pipeline.stage_table`"
