@@ -13,21 +13,14 @@ from openpyxl import load_workbook
 
 from pipeline.cli import main
 from pipeline.runner import Context, review_status, run_all, run_screen, run_screen_import
+from tests.conftest import copy_demo
 from tests.sources.test_fulltext import make_pdf
-
-ROOT = Path(__file__).parents[2]
-
-
-def _kept_copies(folder: str, names: list[str]) -> list[str]:
-    return [n for n in names if Path(folder).name == "imports" and (Path(folder) / n).is_dir()]
 
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo review run end to end once through `run_all` (module scope: it takes seconds)."""
-    root = tmp_path_factory.mktemp("fresh")
-    shutil.copytree(ROOT / "config", root / "config")
-    shutil.copytree(ROOT / "data" / "demo", root / "data" / "demo", ignore=_kept_copies)
+    root = copy_demo(tmp_path_factory.mktemp("fresh"))
     ran = run_all(Context.load(root, "config/demo.yaml"), offline=True)
     assert [(r.stage, r.ran) for r in ran] == [("search", True), ("dedupe", True), ("screen", True),
                                                ("code", True), ("synthesize", True)]
