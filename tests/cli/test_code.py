@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from pipeline.cli import app, main
 from tests.conftest import copy_demo
 
-ROOT = Path(__file__).parents[2]
 #: The Observatory page (data/demo/imports/seeds.csv): its full text names Digitary, FutureLearn, ECTS.
 OBSERVATORY = "W92a9604647d2"
 

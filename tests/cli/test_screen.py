@@ -16,7 +16,6 @@ from pipeline.cli import main
 from pipeline.runner import STAGE_RUNNERS
 from tests.conftest import copy_demo
 
-ROOT = Path(__file__).parents[2]
 
 
 def slr(root: Path, *args: str) -> int:
