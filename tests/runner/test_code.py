@@ -60,7 +60,7 @@ def test_codes_and_workbook(review: Path) -> None:
     assert (codes["field"] == "full_text").sum() > 40  # the two seed pages are coded from their full texts
     files = pd.read_csv(out(review) / "fulltext_files.csv")
     assert files["status"].tolist() == ["matched", "matched"]
-    wb = load_workbook(out(review) / "coding.xlsx")
+    wb = load_workbook(review / "data" / "demo" / "workbooks" / "coding.xlsx")
     ws = wb["Coding"]
     header = [c.value for c in ws[1]]
     assert header[:4] == ["work_id", "title", "year", "reviewed"] and "RQ2.platforms" in header
@@ -81,7 +81,7 @@ def _edit(path: Path, work_row: int, values: dict[str, str | None]) -> None:
 
 def test_import_round_trip(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = tmp_path / "coding.xlsx"
-    shutil.copy(out(review) / "coding.xlsx", book)
+    shutil.copy(review / "data" / "demo" / "workbooks" / "coding.xlsx", book)
     _edit(book, 2, {"reviewed": "yes", "RQ2.awards": "badge; certificate"})
     wb = load_workbook(book)
     ws = wb["Extraction"]
@@ -116,7 +116,7 @@ def test_import_round_trip(review: Path, tmp_path: Path, capsys: pytest.CaptureF
 def test_rejections_leave_the_ledger_untouched(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                values: dict, message: str) -> None:
     book = tmp_path / "coding.xlsx"
-    shutil.copy(out(review) / "coding.xlsx", book)
+    shutil.copy(review / "data" / "demo" / "workbooks" / "coding.xlsx", book)
     _edit(book, 3, values)
     snapshot = ledger(review).read_bytes()
     capsys.readouterr()
@@ -128,7 +128,7 @@ def test_rejections_leave_the_ledger_untouched(review: Path, tmp_path: Path, cap
 
 def test_extraction_row_must_name_an_included_work(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = tmp_path / "coding.xlsx"
-    shutil.copy(out(review) / "coding.xlsx", book)
+    shutil.copy(review / "data" / "demo" / "workbooks" / "coding.xlsx", book)
     wb = load_workbook(book)
     wb["Extraction"].append(["Issuer X", None, None, None, None, None, None, None, None, None, None, None, "W0"])
     wb.save(book)
