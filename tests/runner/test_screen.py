@@ -350,3 +350,109 @@ def test_awaiting_order_can_come_from_a_ranker() -> None:
     assert awaiting(frame, None, "ana", "title_abstract")["work_id"].tolist() == ["W1", "W2", "W3"]
     ranked = pd.Series({"W1": 0.1, "W2": 0.9, "W3": 0.5})
     assert awaiting(frame, None, "ana", "title_abstract", order=ranked)["work_id"].tolist() == ["W2", "W3", "W1"]
+
+
+def test_a_workbook_filled_in_place_is_never_replaced(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13 case 1: `slr screen` rewrote a reviewer's workbook (and conflicts.xlsx) filled in
+    place and not imported; the decisions were gone."""
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    path = book(review, "ana")
+    fill(path, {2: ("include",), 3: ("exclude", "not about micro-credentials")})
+    filled = path.read_bytes()
+    capsys.readouterr()
+    assert slr(review, "screen", "--reviewer", "ana") == 6
+    err = capsys.readouterr().err
+    assert ("screen: data/t/workbooks/screening_title_abstract_ana.xlsx holds 2 entries not imported yet; running now "
+            "would replace the workbook and lose them") in err
+    assert "import them first: slr screen import data/t/workbooks/screening_title_abstract_ana.xlsx" in err
+    assert path.read_bytes() == filled
+    # Running without naming ana leaves her workbook alone; rm -rf outputs cannot reach it.
+    assert slr(review, "screen") == 0 and path.read_bytes() == filled
+    shutil.rmtree(review / "outputs" / "t" / "03_screen")
+    assert path.read_bytes() == filled
+    assert slr(review, "screen", "import", str(path)) == 0
+    assert slr(review, "screen", "--reviewer", "ana") == 0  # all imported: replaced
+    assert load_workbook(path)["Screening"].max_row == 320 - 2 + 1
+
+
+def test_a_conflicts_workbook_filled_in_place_is_kept(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (review / "config" / "review.yaml").write_text(PROTOCOL + "  reviewers: 2\n")
+    assert slr(review, "screen", "--reviewer", "ana", "--reviewer", "bo") == 0
+    fill(book(review, "ana"), {2: ("include",)})
+    fill(book(review, "bo"), {2: ("exclude", "not about micro-credentials")})
+    assert slr(review, "screen", "import", str(book(review, "ana")), str(book(review, "bo"))) == 0
+    assert slr(review, "screen") == 0
+    conflicts = workbooks(review) / "screening_conflicts.xlsx"
+    fill(conflicts, {2: ("include", None, "agreed")})
+    capsys.readouterr()
+    assert slr(review, "screen") == 6  # it would have been rewritten (or deleted) here
+    assert "screening_conflicts.xlsx holds 1 entry not imported yet" in capsys.readouterr().err
+    assert slr(review, "screen", "import", str(conflicts), "--reviewer", "eve") == 0
+    # Imported under eve's name: the entry counts as imported whoever resolved it.
+    assert slr(review, "screen") == 0 and not conflicts.exists()
+
+
+def test_full_text_maybe_is_no_decision_and_no_conflict(review: Path) -> None:
+    """Issue 13 case 4: one reviewer's full-text maybe and the other's include made a conflict,
+    and the maybe-reviewer's next workbook was empty."""
+    (review / "config" / "review.yaml").write_text(PROTOCOL + "  reviewers: 2\n")
+    assert slr(review, "screen", "--reviewer", "ana", "--reviewer", "bo") == 0
+    fill(book(review, "ana"), {2: ("include",)})
+    fill(book(review, "bo"), {2: ("include",)})
+    assert slr(review, "screen", "import", str(book(review, "ana")), str(book(review, "bo"))) == 0
+    assert slr(review, "screen", "--stage", "full_text", "--reviewer", "ana", "--reviewer", "bo") == 0
+    work = load_workbook(book(review, "ana", "full_text"))["Screening"]["A2"].value
+    fill(book(review, "ana", "full_text"), {2: ("maybe",)})
+    fill(book(review, "bo", "full_text"), {2: ("include",)})
+    assert slr(review, "screen", "import", str(book(review, "ana", "full_text")),
+               str(book(review, "bo", "full_text"))) == 0
+    assert slr(review, "screen", "--stage", "full_text", "--reviewer", "ana", "--reviewer", "bo") == 0
+    table = screened(review)
+    assert table.loc[work, "status"] == "awaiting" and pd.isna(table.loc[work, "conflict"])
+    assert table.loc[work, "full_text_decided_by"] == "awaiting a second reviewer (bo decided)"
+    assert [c.value for c in load_workbook(book(review, "ana", "full_text"))["Screening"]["A"][1:]] == [work]
+    assert load_workbook(book(review, "bo", "full_text"))["Screening"].max_row == 1
+    counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
+    assert (counts["awaiting_full_text"], counts["conflicts_full_text"]) == (1, 0)
+
+
+def _set_hidden_record_ids(value: str):
+    def edit(path: Path) -> None:
+        wb = load_workbook(path)
+        ws = wb["Screening"]
+        ws["P2"] = ws["P3"].value if value == "row 3" else value
+        wb.save(path)
+    return edit
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_set_hidden_record_ids("row 3"), "cell P2: the hidden record_ids of work_id"),
+    (_set_hidden_record_ids("=A1"), 'cell P2: holds a formula (=A1)'),
+])
+def test_hidden_record_ids_are_checked_not_trusted(review: Path, capsys: pytest.CaptureFixture[str], edit,
+                                                  message: str) -> None:
+    """Issue 13 case 6: a formula or another work's record id in the hidden record_ids column was stored."""
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    path = book(review, "ana")
+    fill(path, {2: ("include",)})
+    edit(path)
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(path)) == 5
+    assert message in capsys.readouterr().err
+    assert not ledger(review).exists()
+
+
+def test_a_workbook_of_another_review_with_the_same_id_is_refused(review: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13 case 6: a workbook from another review with the same `id` wrote rows for unknown works."""
+    other = tmp_path / "other"
+    (other / "config").mkdir(parents=True)
+    shutil.copytree(review / "data" / "t" / "imports", other / "data" / "t" / "imports")
+    (other / "config" / "review.yaml").write_text(PROTOCOL.replace("embase.ris}", "scopus.ris}"))
+    assert slr(other, "search") == 0 and slr(other, "dedupe") == 0 and slr(other, "screen", "--reviewer", "ana") == 0
+    foreign = other / "data" / "t" / "workbooks" / "screening_title_abstract_ana.xlsx"
+    fill(foreign, {2: ("include",)})
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(foreign)) == 5
+    assert "do not match their signature" in capsys.readouterr().err
+    assert not ledger(review).exists()
