@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from defusedxml import ElementTree as DefusedET
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -289,7 +290,8 @@ class Book:
 
     Values come from python-calamine (a Rust reader: 50,000 rows in about a second). A sheet whose
     XML holds a formula is read with openpyxl instead, which returns the formula's text ("=A1")
-    where calamine would return its cached result — so a typed formula is seen, never evaluated.
+    where calamine would return its cached result, and says which cells are formulas — so a typed
+    formula is seen, never evaluated, and never mistaken for a text slr wrote that starts with "=".
     """
 
     path: Path
@@ -299,13 +301,40 @@ class Book:
     _formula_sheets: set[str]
 
     def rows(self, sheet: str) -> list[list[Any]]:
+        return self.cells(sheet)[0]
+
+    def cells(self, sheet: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:
+        """The sheet's rows of values, and the (Excel row, 0-based column) of its formula cells."""
         if sheet in self._formula_sheets:
             book = load_workbook(self.path, read_only=True, data_only=False, rich_text=False)
             try:
-                return [list(r) for r in book[sheet].iter_rows(values_only=True)]
+                rows, formulas = [], set()
+                for number, row in enumerate(book[sheet].iter_rows(), start=1):
+                    values = []
+                    for index, cell in enumerate(row):
+                        values.append(getattr(cell, "value", None))
+                        if getattr(cell, "data_type", None) == "f":
+                            formulas.add((number, index))
+                    rows.append(values)
+                return rows, formulas
             finally:
                 book.close()
-        return self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False), set()
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its worksheet part in the zip ("xl/worksheets/sheet3.xml"), read from
+    xl/workbook.xml and its relationships: a sheet's part need not match its position."""
+    workbook = DefusedET.fromstring(archive.read("xl/workbook.xml"))
+    rels = DefusedET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels}
+    parts = {}
+    for element in workbook.iter():
+        if element.tag.endswith("}sheet") or element.tag == "sheet":
+            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+            target = targets.get(rid, "")
+            parts[element.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
 
 
 def open_workbook(path: Path) -> Book:
@@ -319,7 +348,9 @@ def open_workbook(path: Path) -> Book:
     try:
         with zipfile.ZipFile(path) as archive:
             formulas = {name for name in archive.namelist()
-                        if name.startswith("xl/worksheets/sheet") and _FORMULA_XML.search(archive.read(name))}
+                        if name.startswith("xl/worksheets/") and name.endswith(".xml")
+                        and _FORMULA_XML.search(archive.read(name))}
+            parts = _sheet_parts(archive) if formulas else {}
         calamine = CalamineWorkbook.from_path(str(path))
         meta = calamine.sheets_metadata
     except Exception as exc:  # zip, XML and calamine errors all mean: not a readable workbook
@@ -327,20 +358,21 @@ def open_workbook(path: Path) -> Book:
                             hint="open it in Excel and save it again as .xlsx, or re-export it") from None
     names = [m.name for m in meta]
     visible = [m.name for m in meta if str(m.visible).endswith("Visible")]
-    # Sheet n of the workbook is xl/worksheets/sheet<n>.xml in files written by Excel, XlsxWriter
-    # and openpyxl; a sheet with formulas falls back to openpyxl.
-    formula_sheets = {name for index, name in enumerate(names, start=1) if f"xl/worksheets/sheet{index}.xml" in formulas}
-    if formulas and not formula_sheets:
-        formula_sheets = set(names)  # an unusual layout: be safe, read every sheet with openpyxl
+    # Every sheet whose own part holds a formula is read with openpyxl, whatever the parts' order
+    # in the zip; a part no sheet names (an unusual layout) makes every sheet be read so.
+    formula_sheets = {name for name in names if parts.get(name) in formulas}
+    if formulas - {parts.get(name) for name in names}:
+        formula_sheets = set(names)
     return Book(path, names, visible, calamine, formula_sheets)
 
 
 def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: Any = None,
-               only: Sequence[str] | None = None) -> pd.DataFrame:
+               only: Sequence[str] | None = None, formulas: str = "refuse") -> pd.DataFrame:
     """Read one sheet into text columns named by its header row, plus `_row` (the Excel row).
 
     Values come back unescaped (`store.unescape_cell`); numbers stay numbers; empty cells are None.
-    A formula typed by a reviewer is kept as its text ("=A1") and never evaluated. `only` keeps
+    A formula in a cell read is a WorkbookError naming the cell (`formulas="keep"`: kept as its
+    text, "=A1"; never evaluated either way). `only` keeps
     just those columns (and the required ones): a 50,000-row import need not convert the
     abstracts. `column_ref` still names the right cells (positions are kept in `frame.attrs`).
     """
@@ -349,7 +381,8 @@ def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: An
         raise WorkbookError(f'{path}: no sheet "{sheet}"{did_you_mean(sheet, book.sheetnames)}',
                             hint=f"sheets are: {', '.join(book.visible)}; import the workbook slr wrote, "
                                  "with its sheets unrenamed")
-    rows = iter(book.rows(sheet))
+    all_rows, formula_cells = book.cells(sheet)
+    rows = iter(all_rows)
     header = next(rows, None) or ()
     names = [unescape_cell(str(v)).strip() if v is not None else "" for v in header]
     missing = [name for name in required if name not in names]
@@ -367,6 +400,14 @@ def read_sheet(path: Path, sheet: str, *, required: Sequence[str] = (), book: An
                                 hint="delete the copy of the column")
         seen[name] = index
     wanted = seen if only is None else {n: i for n, i in seen.items() if n in {*only, *required}}
+    if formula_cells and formulas == "refuse":
+        columns_read = {i for n, i in wanted.items()}
+        for number, index in sorted(formula_cells):
+            if number == 1 or index in columns_read:
+                text = all_rows[number - 1][index]
+                raise WorkbookError(f'{path}, sheet "{sheet}", cell {cell_ref(index + 1, number)}: holds a formula '
+                                    f"({str(text)[:40]}); slr reads typed values only",
+                                    hint="type the value itself (a word from the dropdown, or plain text)")
     numbers, kept = [], []
     for number, values in enumerate(rows, start=2):
         if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):

@@ -71,7 +71,9 @@ class Stage:
 
     `needs`: a protocol key that must be set for the stage to apply (`code` needs a codebook);
     `writes`: the files it writes in its folder (`*` marks a family of files, `<name>` a part of
-    the file name that varies, a final `?` a file written only in some runs).
+    the file name that varies, a final `?` a file written only in some runs); `workbooks`: the
+    workbooks people fill in, written to `data/<id>/workbooks/` (never replaced while they hold
+    entries no ledger has; pipeline/runner/workbooks.py).
     """
 
     name: str
@@ -81,6 +83,7 @@ class Stage:
     sections: tuple[str, ...]
     summary: str
     needs: str | None = None
+    workbooks: tuple[str, ...] = ()
 
     def upstream(self) -> tuple[str, ...]:
         """The stages whose outputs this one reads, in declaration order, without repeats."""
@@ -117,22 +120,23 @@ STAGE_TABLE: tuple[Stage, ...] = (
           summary="import every file source and query every API source"),
     Stage("dedupe", "02_dedupe",
           reads=(SEARCH_RECORDS, DEDUPE_LEDGER),
-          writes=("records.csv", "works.csv", "pairs.csv", "review.xlsx?"),
+          writes=("records.csv", "works.csv", "pairs.csv"),
           sections=("dedupe",),
-          summary="group records into works; uncertain pairs to review"),
+          summary="group records into works; uncertain pairs to review",
+          workbooks=("dedupe_review.xlsx?",)),
     Stage("screen", "03_screen",
           reads=(WORKS, SCREENING_LEDGER),
-          writes=("proposals.csv", "screened.csv", "included.csv", "conflicts.xlsx?",
-                  "screening_<phase>_<reviewer>.xlsx?"),
+          writes=("proposals.csv", "screened.csv", "included.csv"),
           sections=("screening",),
-          summary="apply the criteria and the reviewers' decisions"),
+          summary="apply the criteria and the reviewers' decisions",
+          workbooks=("screening_conflicts.xlsx?", "screening_<phase>_<reviewer>.xlsx?")),
     Stage("code", "04_code",
           reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER),
-          writes=("proposals.csv", "codes.csv", "extraction.csv", "conflicts.csv?", "fulltext_files.csv?",
-                  "coding.xlsx"),
+          writes=("proposals.csv", "codes.csv", "extraction.csv", "conflicts.csv?", "fulltext_files.csv?"),
           sections=("codebook", "coding"),
           summary="propose codes with evidence for the included works; apply the coders' codes",
-          needs="codebook"),
+          needs="codebook",
+          workbooks=("coding.xlsx",)),
     Stage("synthesize", "05_synthesis",
           reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, CODEBOOK),
           writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "figures/*",
@@ -185,11 +189,13 @@ def markdown_table(table: tuple[Stage, ...] = STAGE_TABLE) -> str:
             return f"the `{item.key}` {'folder (every file in it)' if item.folder else 'file'}"
         return "the exports named by `type: file` sources"
 
-    rows = ["| stage | folder | reads | writes | protocol sections |", "|---|---|---|---|---|"]
+    rows = ["| stage | folder | reads | writes | workbooks for people (`data/<id>/workbooks/`) | protocol sections |",
+            "|---|---|---|---|---|---|"]
     for stage in ordered_stages(table):
         needs = f" (only with `{stage.needs}`)" if stage.needs else ""
         rows.append(f"| `{stage.name}`{needs} | `{stage.folder}/` | {', '.join(describe(i) for i in stage.reads)} | "
-                    f"{', '.join(f'`{w}`' for w in stage.writes)} | {', '.join(stage.sections)} |")
+                    f"{', '.join(f'`{w}`' for w in stage.writes)} | {', '.join(f'`{w}`' for w in stage.workbooks)} | "
+                    f"{', '.join(stage.sections)} |")
     return "\n".join(rows) + "\n"
 
 

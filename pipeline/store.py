@@ -21,6 +21,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from filelock import FileLock, Timeout
+
 from .errors import InputError, StageError
 from .stage_table import STAGE_FOLDERS, Ledger, Output
 
@@ -186,6 +188,52 @@ def append_csv_rows(path: Path, rows: list[Mapping[str, Any]], columns: list[str
     write_bytes(path, existing + buffer.getvalue().encode("utf-8"))
 
 
+#: How long an import waits for another import of the same ledger to finish (seconds).
+LOCK_TIMEOUT = 120.0
+
+
+@contextlib.contextmanager
+def ledger_lock(path: Path) -> Iterator[None]:
+    """Hold the lock of a ledger (`.<name>.lock` beside it) while reading and appending to it.
+
+    Two imports at once (two reviewers' workbooks) each read the ledger, add their rows and
+    rename a new copy into place; without the lock the second rename drops the first's rows.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(path.parent / f".{path.name}.lock"), timeout=LOCK_TIMEOUT)
+    try:
+        with lock:
+            yield
+    except Timeout:
+        raise StageError(f"{path}: another slr command has held this ledger for {LOCK_TIMEOUT:.0f} s",
+                         hint="wait for the other import to finish and run this one again") from None
+
+
+def append_ledger(path: Path, columns: list[str],
+                  select: Any) -> list[Mapping[str, Any]]:
+    """Append to a ledger the rows `select(existing ledger or None)` returns, all under its lock.
+
+    The read, the choice of new rows (`roundtrip.new_ledger_rows`: what the ledger lacks) and the
+    write happen while the lock is held, so a concurrent import sees every row the other added.
+    A ledger whose header lacks columns added since (e.g. the coders' `evidence`) is rewritten
+    with the new header, its rows unchanged and the new columns empty. Returns the rows added.
+    """
+    path = Path(path)
+    with ledger_lock(path):
+        existing = read_csv(path) if path.exists() and path.stat().st_size else None
+        rows = list(select(existing))
+        if rows:
+            if existing is not None and list(existing.columns) != list(columns):
+                unknown = [c for c in existing.columns if c not in columns]
+                if unknown:
+                    raise StageError(f"{path}: the ledger has columns slr does not know ({', '.join(unknown)})",
+                                     hint="restore the ledger from your backup or version control")
+                write_bytes(path, frame_to_csv_bytes(existing.reindex(columns=columns)))
+            append_csv_rows(path, rows, columns)
+        return rows
+
+
 class ReviewStore:
     """Paths of one review (`root`, protocol id) and the manifests of its stages."""
 
@@ -204,6 +252,12 @@ class ReviewStore:
     @property
     def ledger_dir(self) -> Path:
         return self.data_dir / "ledger"
+
+    @property
+    def workbooks_dir(self) -> Path:
+        """Workbooks people fill in (dedupe review, screening, conflicts, coding): under data/,
+        so that `rm -rf outputs` cannot take typed decisions with it."""
+        return self.data_dir / "workbooks"
 
     def stage_dir(self, stage: str) -> Path:
         return self.outputs_dir / STAGES[stage]

@@ -69,7 +69,41 @@ def test_reviewer_formula_is_read_as_text(tmp_path: Path) -> None:
     book = load_workbook(path)
     book["Screening"]["E2"] = "=1+1"
     book.save(path)
-    assert read_sheet(path, "Screening")["decision"].tolist()[0] == "=1+1"
+    assert read_sheet(path, "Screening", formulas="keep")["decision"].tolist()[0] == "=1+1"
+    with pytest.raises(WorkbookError, match=r'sheet "Screening", cell E2: holds a formula \(=1\+1\)'):
+        read_sheet(path, "Screening")
+
+
+def test_formulas_are_found_whatever_the_order_of_the_sheets_in_the_zip(tmp_path: Path) -> None:
+    """Issue 13 case 6: the sheet holding the formula was looked for as sheet<position>.xml; a
+    workbook whose parts are numbered in another order passed a real formula."""
+    path = tmp_path / "book.xlsx"
+    _write(path)
+    book = load_workbook(path)
+    book["Screening"]["E2"] = "=1+1"
+    book.move_sheet("Screening", offset=1)  # now the second sheet, still written as its own part
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    # Swap the part names so that the formula sits in the part whose number is not the sheet's position.
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    rels = rels.replace("worksheets/sheet1.xml", "worksheets/TMP").replace("worksheets/sheet2.xml",
+                                                                           "worksheets/sheet1.xml")
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace("worksheets/TMP", "worksheets/sheet2.xml").encode()
+    parts["xl/worksheets/sheet1.xml"], parts["xl/worksheets/sheet2.xml"] = (parts["xl/worksheets/sheet2.xml"],
+                                                                            parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(WorkbookError, match="cell E2: holds a formula"):
+        read_sheet(path, "Screening")
+
+
+def test_text_slr_wrote_starting_with_a_formula_character_round_trips(tmp_path: Path) -> None:
+    """Issue 13 case 5: a title "=1" was written as text '=1, unescaped on reading, then refused as a formula."""
+    path = tmp_path / "book.xlsx"
+    write_workbook(path, [Sheet("Screening", pd.DataFrame({"title": ["=1", "+cats", "@x", "-y"]}))])
+    assert read_sheet(path, "Screening")["title"].tolist() == ["=1", "+cats", "@x", "-y"]
 
 
 def test_missing_column_names_file_sheet_and_found_headers(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
 
 @app.callback(invoke_without_command=True)
 def code(typer_ctx: typer.Context) -> None:
-    """Propose codes with evidence for the included works; write 04_code/ and coding.xlsx.
+    """Propose codes with evidence for the included works; write 04_code/ and the coding workbook.
 
     Example: slr -c config/demo.yaml code
     """
@@ -28,7 +28,8 @@ def code(typer_ctx: typer.Context) -> None:
                f"({s.human_themes} themes coded by people); {s.fulltexts} full texts matched, "
                f"{s.unmatched_files} files unmatched or unreadable → {ctx.store.relative(s.folder)}/")
     if s.conflicts:
-        typer.echo(f"  {s.conflicts} themes where coders disagree: see the Conflicts sheet of coding.xlsx; "
+        typer.echo(f"  {s.conflicts} themes where coders disagree: see the Conflicts sheet of "
+                   f"{ctx.store.relative(s.workbook)}; "
                    "settle them with `slr code import FILE --coder consensus`")
     if s.awaiting_second_coder:
         typer.echo(f"  {s.awaiting_second_coder} coded themes await the second coder (coding: coders: 2)")
@@ -45,13 +46,15 @@ def import_(
     Nothing is written if any row is wrong; the error names the sheet and cell. A theme cell holds
     the theme's codes separated by ";" (the Codes sheet lists them); an empty cell in a reviewed
     row means no code applies. Example:
-    slr -c config/demo.yaml code import outputs/demo/04_code/coding.xlsx --coder ana
+    slr -c config/demo.yaml code import data/demo/workbooks/coding.xlsx --coder ana
     """
     from ..runner.code import run_code_import
 
     s = run_code_import(context(), files, coder=coder)
     typer.echo(f"{s.themes} coded themes and {s.issuers} issuer rows read from {s.files} file(s); "
                f"{s.added} and {s.issuers_added} new or changed added to the ledgers. Run `slr code` to apply them.")
+    for path, n in s.not_decided.items():
+        typer.echo(f"  {path}: {n} row(s) deleted since export: not coded, they come back in the next workbook")
 
 
 @app.command()

@@ -15,7 +15,7 @@ app = typer.Typer(no_args_is_help=False,
 
 @app.callback(invoke_without_command=True)
 def dedupe(typer_ctx: typer.Context) -> None:
-    """Find the records that are one work: write 02_dedupe/ (records, works, pairs, review.xlsx).
+    """Find the records that are one work: write 02_dedupe/ (records, works, pairs) and the review workbook.
 
     Example: slr -c config/demo.yaml dedupe
     """
@@ -31,12 +31,13 @@ def dedupe(typer_ctx: typer.Context) -> None:
     for source, counts in s.per_source.items():
         typer.echo(f"  {source}: {counts['records']} records, {counts['duplicates_removed']} duplicates removed")
     if s.to_review:
-        typer.echo(f"Review the pairs in {ctx.store.relative(s.folder / 'review.xlsx')}, then: slr dedupe import FILE")
+        typer.echo(f"Review the pairs in {ctx.store.relative(s.workbook)}, then: slr dedupe import "
+                   f"{ctx.store.relative(s.workbook)}")
 
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="review.xlsx workbooks with answers filled in.")],
+    files: Annotated[list[Path], typer.Argument(help="dedupe_review.xlsx workbooks with answers filled in.")],
     reviewer: Annotated[Optional[str], typer.Option("--reviewer", help="Who answered (kept in the ledger).")] = None,
 ) -> None:
     """Store reviewers' same / different answers in the dedupe ledger; every later run honours them.
@@ -45,7 +46,7 @@ def import_(
     Importing the same workbook twice adds nothing. Run `slr dedupe` afterwards to apply the answers.
 
     \b
-    Example: slr -c config/demo.yaml dedupe import outputs/demo/02_dedupe/review.xlsx --reviewer ana
+    Example: slr -c config/demo.yaml dedupe import data/demo/workbooks/dedupe_review.xlsx --reviewer ana
     """
     ctx = context()
     from ..runner.dedupe import run_dedupe_import
@@ -53,3 +54,5 @@ def import_(
     s = run_dedupe_import(ctx, files, reviewer=reviewer)
     typer.echo(f"{s.answers} answers read from {s.files} file(s); {s.added} new or changed added to "
                f"{ctx.store.relative(s.ledger)}. Run `slr dedupe` to apply them.")
+    for path, n in s.not_decided.items():
+        typer.echo(f"  {path}: {n} row(s) deleted since export: not answered, they come back in the next workbook")

@@ -45,7 +45,7 @@ def import_(
     """Check every decision in the workbooks, then add them to the screening ledger.
 
     Nothing is written if any row is wrong; the error names the sheet and cell. Example:
-    slr -c config/demo.yaml screen import outputs/demo/03_screen/screening_title_abstract_ana.xlsx
+    slr -c config/demo.yaml screen import data/demo/workbooks/screening_title_abstract_ana.xlsx
     """
     from ..runner.screen import run_screen_import
 
@@ -53,6 +53,8 @@ def import_(
     s = run_screen_import(ctx, files, reviewer=reviewer)
     typer.echo(f"{s.decisions} decisions read from {s.files} file(s); {s.added} new or changed added to "
                f"{ctx.store.relative(s.ledger)}. Run `slr screen` to apply them.")
+    for path, n in s.not_decided.items():
+        typer.echo(f"  {path}: {n} row(s) deleted since export: not decided, they come back in the next workbook")
 
 
 @app.command()
@@ -88,12 +90,13 @@ def status() -> None:
 
     counts = screen_status(context())
     typer.echo(f"Title/abstract: {counts['records_screened']} works screened, {counts['records_excluded']} excluded, "
-               f"{counts['awaiting_title_abstract']} awaiting")
+               f"{counts['reports_sought']} sought, {counts['awaiting_title_abstract']} awaiting, "
+               f"{counts.get('conflicts_title_abstract', 0)} in conflict")
     for reason, n in counts["records_excluded_by_reason"].items():
         typer.echo(f"    excluded, {reason}: {n}")
     typer.echo(f"Full text: {counts['reports_sought']} sought, {counts['reports_not_retrieved']} not retrieved, "
                f"{counts['reports_assessed']} assessed, {counts['reports_excluded']} excluded, "
-               f"{counts['awaiting_full_text']} awaiting")
+               f"{counts['awaiting_full_text']} awaiting, {counts.get('conflicts_full_text', 0)} in conflict")
     for reason, n in counts["reports_excluded_by_reason"].items():
         typer.echo(f"    excluded, {reason}: {n}")
     typer.echo(f"Conflicts: {counts['conflicts']}; included: {counts['studies_included']}")

@@ -90,8 +90,10 @@ def prisma_figure(p: Prisma) -> Figure:
     left = lambda name, rows: _Box(name, LEFT_X, LEFT_W, measure.wrap(rows, LEFT_W))  # noqa: E731
     right = lambda name, rows: _Box(name, RIGHT_X, RIGHT_W, measure.wrap(rows, RIGHT_W))  # noqa: E731
 
-    pending_ta = [(f"awaiting a decision (n = {p.pending_title_abstract})", True)] if p.pending_title_abstract else []
-    pending_ft = [(f"awaiting a decision (n = {p.pending_full_text})", True)] if p.pending_full_text else []
+    pending_ta = [(f"awaiting a decision (n = {p.awaiting_title_abstract})", True)] if p.awaiting_title_abstract else []
+    pending_ta += [(f"in conflict (n = {p.conflicts_title_abstract})", True)] if p.conflicts_title_abstract else []
+    pending_ft = [(f"awaiting a decision (n = {p.awaiting_full_text})", True)] if p.awaiting_full_text else []
+    pending_ft += [(f"in conflict (n = {p.conflicts_full_text})", True)] if p.conflicts_full_text else []
     rows: list[tuple[str, list[_Box]]] = [
         ("identify", [left("databases", _items(f"Records identified from databases (n = {sum(p.databases.values())})",
                                                p.databases)),

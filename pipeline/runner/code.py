@@ -4,14 +4,16 @@ Reads 03_screen/included.csv, the codebook, full texts (protocol `coding.fulltex
 data/<id>/ledger/coding.csv and extraction.csv. Writes 04_code/: codes.csv (codes as they stand,
 long form), proposals.csv (every proposed code with its evidence), extraction.csv (the issuer case
 studies), fulltext_files.csv (which file matched which work, and the ones that did not),
-conflicts.csv (when coders disagree), coding.xlsx and manifest.json; `slr code agreement` adds
-agreement.xlsx. A coding workbook imported with `--coder consensus` settles conflicts.
+conflicts.csv (when coders disagree) and manifest.json; `slr code agreement` adds agreement.xlsx.
+The workbook coders fill, data/<id>/workbooks/coding.xlsx, is never replaced while it holds coded
+rows or extraction rows not imported (`workbooks.keep_unimported`). A coding workbook imported
+with `--coder consensus` settles conflicts.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +21,23 @@ import pandas as pd
 
 from ..codebook import Codebook, load_codebook
 from ..errors import ConfigError, StageError, WorkbookError, did_you_mean
-from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
+from ..roundtrip import (ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info, unimported_rows,
+                         workbook_key)
 from ..sheets import Column, Sheet, column_ref, open_workbook, read_sheet, write_workbook
 from ..stage_table import INCLUDED
 from ..sources.fulltext import match_fulltexts
 from ..stages.code import (CONSENSUS, LEDGER_COLUMNS, agreement, autocode, awaiting_second_coder, conflicts,
                            final_codes, follow_works, latest_human)
-from ..store import append_csv_rows, read_csv, sha256_file, write_csv
+from ..store import append_ledger, read_csv, sha256_file, write_csv
 from .context import Context
+from .workbooks import FilledWorkbook, keep_unimported
 
 STAGE = "code"
 CODING_SHEET, EXTRACTION_SHEET, CODES_SHEET, CONFLICTS_SHEET = "Coding", "Extraction", "Codes", "Conflicts"
 EXTRACTION_FIELDS = ("issuer", "country", "platform", "assessment", "award", "credits", "stacking", "portability",
                      "quality_assurance", "framework_level", "cost", "stakeholders", "source")
 EXTRACTION_LEDGER = (*EXTRACTION_FIELDS, "coder", "time", "workbook", "workbook_checksum")
+WORKBOOK = "coding.xlsx"
 
 
 @dataclass
@@ -46,6 +51,7 @@ class CodeSummary:
     conflicts: int
     awaiting_second_coder: int
     folder: Path
+    workbook: Path
 
 
 def _codebook(ctx: Context) -> Codebook:
@@ -76,6 +82,8 @@ def run_code(ctx: Context) -> CodeSummary:
     started = ctx.begin(STAGE)
     book = _codebook(ctx)
     works, works_path = _included(ctx)
+    workbook_path = ctx.store.workbooks_dir / WORKBOOK
+    keep_unimported([coding_workbook(ctx, workbook_path)], ctx.store, "code")
     folder = ctx.protocol.coding.fulltext
     found = match_fulltexts(folder, works) if folder is not None else None
     with ctx.track("code") as report:
@@ -102,10 +110,11 @@ def run_code(ctx: Context) -> CodeSummary:
     if found is not None:
         write_csv(stage_dir / "fulltext_files.csv", found.files)
     info = ExportInfo(review=ctx.protocol.id, kind="coding", ids=tuple(works["work_id"]),
-                      stage=f"codebook {book.version}", exported_at=started.isoformat())
+                      stage=f"codebook {book.version}", exported_at=started.isoformat(),
+                      record_ids=tuple("" if pd.isna(v) else str(v) for v in works["record_ids"]))
     extra = [_conflicts_sheet(disputed)] if len(disputed) else []
-    write_workbook(stage_dir / "coding.xlsx", [_coding_sheet(works, codes, book), _extraction_sheet(latest_extraction),
-                                               _codes_sheet(book), *extra, *info.sheets()])
+    write_workbook(workbook_path, [_coding_sheet(works, codes, book), _extraction_sheet(latest_extraction),
+                                   _codes_sheet(book), *extra, *info.sheets(workbook_key(ctx.store.data_dir))])
     counts: dict[str, Any] = {
         "works": len(works), "codebook_version": book.version, "proposed_codes": len(proposed), "codes": len(codes),
         "codes_per_rq": {str(k): int(v) for k, v in codes.groupby("rq").size().items()},
@@ -120,7 +129,7 @@ def run_code(ctx: Context) -> CodeSummary:
     return CodeSummary(works=len(works), proposed=len(proposed), codes=len(codes),
                        fulltexts=counts["fulltexts_matched"], unmatched_files=counts["fulltext_files_unmatched"],
                        human_themes=len(human), conflicts=len(disputed), awaiting_second_coder=waiting,
-                       folder=stage_dir)
+                       folder=stage_dir, workbook=workbook_path)
 
 
 def _coding_sheet(works: pd.DataFrame, codes: pd.DataFrame, book: Codebook) -> Sheet:
@@ -139,7 +148,9 @@ def _coding_sheet(works: pd.DataFrame, codes: pd.DataFrame, book: Codebook) -> S
                             if group is not None else None)
         table[name] = cells
         table[f"{name} evidence"] = evidence
-        columns += [Column(name, width=22, wrap=True, editable=True), Column(f"{name} evidence", width=40, wrap=True)]
+        # Evidence is editable: a coder's own evidence is stored and preferred over the proposal's.
+        columns += [Column(name, width=22, wrap=True, editable=True),
+                    Column(f"{name} evidence", width=40, wrap=True, editable=True)]
     table["note"] = None
     table["record_ids"] = works["record_ids"] if "record_ids" in works else None
     columns += [Column("note", width=30, wrap=True, editable=True), Column("record_ids", hidden=True)]
@@ -184,6 +195,27 @@ class CodeImportSummary:
     added: int
     issuers: int
     issuers_added: int
+    #: Rows deleted from the Coding sheets since export, per file: not coded (they come back).
+    not_decided: dict[Path, int] = field(default_factory=dict)
+
+
+def coding_workbook(ctx: Context, path: Path) -> FilledWorkbook:
+    """The coding workbook, with how to tell which coded rows and extraction rows the ledgers lack."""
+    def entries(book_path: Path) -> list[dict[str, Any]]:
+        codes, issuers, _ = _read_coding(ctx, book_path, "", "")
+        return [*({**r, "_ledger": "coding"} for r in codes), *({**r, "_ledger": "extraction"} for r in issuers)]
+
+    def unimported(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        coding, _ = _ledger(ctx, "coding.csv")
+        extraction, _ = _ledger(ctx, "extraction.csv")
+        # The coder is named on the import's command line: a row any coder imported counts.
+        return (unimported_rows(coding, [r for r in rows if r["_ledger"] == "coding"],
+                                key=["work_id", "rq", "theme", "coder"], compare=["codes", "evidence"], loose=["coder"])
+                + unimported_rows(extraction, [r for r in rows if r["_ledger"] == "extraction"],
+                                  key=["issuer", "source"], compare=list(EXTRACTION_FIELDS)))
+
+    typed = {CODING_SHEET: ("reviewed",), EXTRACTION_SHEET: EXTRACTION_FIELDS}
+    return FilledWorkbook(path, entries, unimported, typed, "slr code import --coder NAME")
 
 
 def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImportSummary:
@@ -195,45 +227,50 @@ def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImpor
         raise ConfigError(f'code import: --coder "{coder}" is not a usable coder name',
                           hint=f'use letters, digits, ".", "-" or "_" (not "auto", which marks proposals); '
                                f'"{CONSENSUS}" settles conflicts')
-    book = _codebook(ctx)
-    works, _ = _included(ctx)
-    allowed = {theme_column(rq, theme): list(t.codes) for rq, theme, t in book.themes()}
-    known = set(works["work_id"])
     now = ctx.clock().isoformat()
     code_rows: list[dict[str, Any]] = []
     issuer_rows: list[dict[str, Any]] = []
+    deleted: dict[Path, int] = {}
     for path in files:
-        path = Path(path)
-        wb = open_workbook(path)
-        info = read_export_info(path, wb)
-        check_export(path, info, review=ctx.protocol.id, kinds=["coding"])
-        frame = read_sheet(path, CODING_SHEET, required=["work_id", "reviewed", *allowed], book=wb)
-        check_rows(path, CODING_SHEET, frame, info, "work_id")
-        checksum = sha256_file(path)[:16]
-        stamp = {"coder": coder, "time": now, "workbook": path.name, "workbook_checksum": checksum}
-        code_rows += _coded(path, frame, allowed, stamp)
-        issuer_rows += _issuers(path, read_sheet(path, EXTRACTION_SHEET, required=list(EXTRACTION_FIELDS), book=wb),
-                                known, stamp)
-    ledger, ledger_path = _ledger(ctx, "coding.csv")
-    added = new_ledger_rows(ledger, code_rows, key=["work_id", "rq", "theme", "coder"], compare=["codes"])
-    extraction, extraction_path = _ledger(ctx, "extraction.csv")
-    added_issuers = new_ledger_rows(extraction, issuer_rows, key=["issuer", "source"], compare=list(EXTRACTION_FIELDS))
-    if added:
-        append_csv_rows(ledger_path, added, list(LEDGER_COLUMNS))
-    if added_issuers:
-        append_csv_rows(extraction_path, added_issuers, list(EXTRACTION_LEDGER))
+        codes, issuers, missing = _read_coding(ctx, Path(path), coder, now)
+        code_rows += codes
+        issuer_rows += issuers
+        if missing:
+            deleted[Path(path)] = len(missing)
+    added = append_ledger(ctx.store.ledger_dir / "coding.csv", list(LEDGER_COLUMNS), lambda ledger: new_ledger_rows(
+        ledger, code_rows, key=["work_id", "rq", "theme", "coder"], compare=["codes", "evidence"]))
+    added_issuers = append_ledger(ctx.store.ledger_dir / "extraction.csv", list(EXTRACTION_LEDGER),
+                                  lambda extraction: new_ledger_rows(extraction, issuer_rows, key=["issuer", "source"],
+                                                                     compare=list(EXTRACTION_FIELDS)))
     return CodeImportSummary(files=len(files), themes=len(code_rows), added=len(added), issuers=len(issuer_rows),
-                             issuers_added=len(added_issuers))
+                             issuers_added=len(added_issuers), not_decided=deleted)
+
+
+def _read_coding(ctx: Context, path: Path, coder: str,
+                 now: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Every coded row and extraction row of a coding workbook, checked; and the rows deleted."""
+    book = _codebook(ctx)
+    works, _ = _included(ctx)
+    allowed = {theme_column(rq, theme): list(t.codes) for rq, theme, t in book.themes()}
+    wb = open_workbook(path)
+    info = read_export_info(path, wb, workbook_key(ctx.store.data_dir))
+    check_export(path, info, review=ctx.protocol.id, kinds=["coding"])
+    frame = read_sheet(path, CODING_SHEET, required=["work_id", "reviewed", *allowed], book=wb)
+    missing = check_rows(path, CODING_SHEET, frame, info, "work_id")
+    signed = info.record_ids_of()
+    stamp = {"coder": coder, "time": now, "workbook": path.name, "workbook_checksum": sha256_file(path)[:16]}
+    codes = _coded(path, frame, allowed, stamp)
+    for row in codes:
+        row["record_ids"] = signed.get(row["work_id"]) or row.get("record_ids")
+    issuers = _issuers(path, read_sheet(path, EXTRACTION_SHEET, required=list(EXTRACTION_FIELDS), book=wb),
+                       set(works["work_id"]), stamp)
+    return codes, issuers, missing
 
 
 def _coded(path: Path, frame: pd.DataFrame, allowed: dict[str, list[str]], stamp: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for record in frame.to_dict("records"):
         where = f'{path}, sheet "{CODING_SHEET}"'
-        for name, value in record.items():
-            if isinstance(value, str) and value.startswith("="):
-                raise WorkbookError(f"{where}, cell {column_ref(frame, name, record['_row'])}: holds a formula "
-                                    f"({value[:40]}); slr reads typed values only", hint="type the codes as text")
         reviewed = str(record["reviewed"] or "").strip().lower()
         if reviewed not in ("", "yes"):
             raise WorkbookError(f'{where}, cell {column_ref(frame, "reviewed", record["_row"])}: reviewed "{record["reviewed"]}" '
@@ -248,7 +285,9 @@ def _coded(path: Path, frame: pd.DataFrame, allowed: dict[str, list[str]], stamp
                                         f"a code of {column}{did_you_mean(code, codes)}",
                                         hint=f"codes of {column}: {', '.join(codes)} (see the Codes sheet)")
             rq, theme = column.split(".", 1)
+            evidence = record.get(f"{column} evidence")
             rows.append({"work_id": str(record["work_id"]), "rq": rq, "theme": theme, "codes": "; ".join(sorted(set(given))),
+                         "evidence": str(evidence).strip() if evidence is not None else None,
                          "note": record.get("note"), "record_ids": record.get("record_ids"), **stamp})
     return rows
 

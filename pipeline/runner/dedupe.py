@@ -3,8 +3,9 @@ answers about the pairs the rules were unsure of.
 
 Reads 01_search/records.csv, the previous 02_dedupe/records.csv (so work ids stay stable) and the
 ledger data/<id>/ledger/dedupe.csv (reviewers' answers, honoured on every run). Writes
-02_dedupe/records.csv, works.csv, pairs.csv, review.xlsx (the uncertain pairs no reviewer has
-answered yet) and manifest.json.
+02_dedupe/records.csv, works.csv, pairs.csv and manifest.json, and the workbook people fill,
+data/<id>/workbooks/dedupe_review.xlsx (the uncertain pairs no reviewer has answered yet), never
+replacing one that holds answers not imported (`workbooks.keep_unimported`).
 """
 
 from __future__ import annotations
@@ -16,16 +17,19 @@ from typing import Any
 import pandas as pd
 
 from ..errors import StageError, WorkbookError
-from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
+from ..roundtrip import (ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info, unimported_rows,
+                         workbook_key)
 from ..sheets import Column, Sheet, check_choice, column_ref, open_workbook, read_sheet, write_workbook
 from ..stage_table import DEDUPE_LEDGER, SEARCH_RECORDS
 from ..stages.dedupe import ANSWERS, DedupeResult, dedupe
-from ..store import append_csv_rows, read_csv, sha256_file, write_csv
+from ..store import append_ledger, read_csv, sha256_file, write_csv
 from .context import Context
+from .workbooks import FilledWorkbook, keep_unimported
 
 STAGE = "dedupe"
 SHEET = "Pairs"
 LEDGER = "dedupe.csv"
+WORKBOOK = "dedupe_review.xlsx"
 LEDGER_COLUMNS = ["record_id_a", "record_id_b", "answer", "note", "reviewer", "imported_at", "workbook",
                   "workbook_checksum"]
 LEDGER_KEY = ["record_id_a", "record_id_b"]
@@ -47,6 +51,7 @@ class DedupeSummary:
     answers_applied: int
     per_source: dict[str, dict[str, int]] = field(default_factory=dict)
     folder: Path = Path(".")
+    workbook: Path = Path(".")
 
 
 def run_dedupe(ctx: Context) -> DedupeSummary:
@@ -62,29 +67,25 @@ def run_dedupe(ctx: Context) -> DedupeSummary:
     previous = read_csv(previous_path, usecols=["record_id", "work_id"]) if previous_path.exists() else None
     ledger_path = ctx.store.ledger(DEDUPE_LEDGER)
     ledger = read_csv(ledger_path) if ledger_path.exists() else None
-    review_path = stage_dir / "review.xlsx"
-    pending = _pending_answers(ctx, review_path, ledger) if review_path.exists() else 0
-    if pending:
-        raise StageError(f"dedupe: {ctx.store.relative(review_path)} holds {pending} answer(s) not imported yet; "
-                         "running now would overwrite them",
-                         hint=f"import them first: slr dedupe import {ctx.store.relative(review_path)} "
-                              "(or move the file elsewhere to discard them)")
+    review_path = ctx.store.workbooks_dir / WORKBOOK
+    keep_unimported([review_workbook(ctx, review_path, ledger)], ctx.store, "dedupe")
     with ctx.track("dedupe") as report:
         result = dedupe(records, ctx.protocol.dedupe, previous=previous, overrides=ledger)
         report(len(records), len(records))
     review = review_table(result, records)
     info = ExportInfo(review=ctx.protocol.id, kind="dedupe", ids=tuple(review["pair"]),
                       exported_at=started.isoformat())
+    key = workbook_key(ctx.store.data_dir)
     write_csv(stage_dir / "records.csv", result.records)
     write_csv(stage_dir / "works.csv", result.works)
     write_csv(stage_dir / "pairs.csv", result.pairs)
-    write_workbook(review_path, [_review_sheet(review), *info.sheets()])
+    write_workbook(review_path, [_review_sheet(review), *info.sheets(key)])
     per_source = removed_per_source(result.records, [s.name for s in ctx.protocol.sources])
     answered = int(result.pairs["rule"].fillna("").str.startswith("reviewer:").sum()) if len(result.pairs) else 0
     summary = DedupeSummary(
         records=len(records), works=len(result.works), duplicates_removed=len(records) - len(result.works),
         uncertain=len(result.uncertain), to_review=len(review), answers_applied=answered,
-        per_source=per_source, folder=stage_dir)
+        per_source=per_source, folder=stage_dir, workbook=review_path)
     counts: dict[str, Any] = {
         "records": summary.records, "works": summary.works, "duplicates_removed": summary.duplicates_removed,
         "pairs_compared": len(result.pairs), "uncertain_pairs": summary.uncertain,
@@ -149,28 +150,11 @@ def _review_sheet(table: pd.DataFrame) -> Sheet:
     return Sheet(SHEET, table, columns=columns, freeze="D2")
 
 
-def _pending_answers(ctx: Context, path: Path, ledger: pd.DataFrame | None) -> int:
-    """How many answers typed into an existing review.xlsx the ledger does not hold yet.
-
-    review.xlsx is rewritten on every run; refusing to run while it holds unimported answers keeps a
-    reviewer's work from being overwritten (answers live in the ledger, never in outputs/).
-    """
-    try:
-        rows = _answers(ctx, path, None, "")
-    except WorkbookError as exc:
-        try:
-            frame = read_sheet(path, SHEET, required=["answer"])
-        except WorkbookError:
-            return 0  # not a review workbook we can read at all: nothing in it could be imported either
-        typed = sum(1 for v in frame["answer"] if v is not None and str(v).strip())
-        if typed:
-            raise StageError(
-                f"dedupe: {ctx.store.relative(path)} holds {typed} answer(s) that are not imported and cannot "
-                f"be as they are ({exc.message}); running now would overwrite them",
-                hint="fix the workbook and run `slr dedupe import` on it, or move it elsewhere to discard "
-                     "the answers") from None
-        return 0
-    return len(new_ledger_rows(ledger, rows, key=LEDGER_KEY, compare=LEDGER_COMPARE))
+def review_workbook(ctx: Context, path: Path, ledger: pd.DataFrame | None) -> FilledWorkbook:
+    """The dedupe review workbook, with how to tell which of its answers the ledger lacks."""
+    return FilledWorkbook(path, lambda book: _answers(ctx, book, None, "")[0],
+                          lambda rows: unimported_rows(ledger, rows, key=LEDGER_KEY, compare=LEDGER_COMPARE),
+                          {SHEET: ("answer", "note")}, "slr dedupe import")
 
 
 @dataclass
@@ -179,28 +163,34 @@ class DedupeImportSummary:
     answers: int
     added: int
     ledger: Path
+    #: Rows deleted from the workbooks since export, per file: not answered (they come back).
+    not_decided: dict[Path, int] = field(default_factory=dict)
 
 
 def run_dedupe_import(ctx: Context, files: list[Path], *, reviewer: str | None = None) -> DedupeImportSummary:
     """Check every answer in every workbook first; then append the new ones to the ledger."""
     rows: list[dict[str, Any]] = []
     now = ctx.clock().isoformat()
+    deleted: dict[Path, int] = {}
     for path in files:
-        rows.extend(_answers(ctx, Path(path), reviewer, now))
+        found, missing = _answers(ctx, Path(path), reviewer, now)
+        rows.extend(found)
+        if missing:
+            deleted[Path(path)] = len(missing)
     ledger_path = ctx.store.ledger_dir / LEDGER
-    existing = read_csv(ledger_path) if ledger_path.exists() else None
-    added = new_ledger_rows(existing, rows, key=LEDGER_KEY, compare=LEDGER_COMPARE)
-    if added:
-        append_csv_rows(ledger_path, added, LEDGER_COLUMNS)
-    return DedupeImportSummary(files=len(files), answers=len(rows), added=len(added), ledger=ledger_path)
+    added = append_ledger(ledger_path, LEDGER_COLUMNS,
+                          lambda existing: new_ledger_rows(existing, rows, key=LEDGER_KEY, compare=LEDGER_COMPARE))
+    return DedupeImportSummary(files=len(files), answers=len(rows), added=len(added), ledger=ledger_path,
+                               not_decided=deleted)
 
 
-def _answers(ctx: Context, path: Path, reviewer: str | None, now: str) -> list[dict[str, Any]]:
+def _answers(ctx: Context, path: Path, reviewer: str | None, now: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every answer in a review workbook, checked; and the pairs of rows deleted since export."""
     book = open_workbook(path)
-    info = read_export_info(path, book)
+    info = read_export_info(path, book, workbook_key(ctx.store.data_dir))
     check_export(path, info, review=ctx.protocol.id, kinds=["dedupe"])
     frame = read_sheet(path, SHEET, required=["pair", "answer", "note"], book=book)
-    check_rows(path, SHEET, frame, info, "pair")
+    missing = check_rows(path, SHEET, frame, info, "pair")
     checksum = sha256_file(path)[:16]
     out = []
     for record in frame.to_dict("records"):
@@ -216,5 +206,5 @@ def _answers(ctx: Context, path: Path, reviewer: str | None, now: str) -> list[d
         out.append({"record_id_a": a, "record_id_b": b, "answer": answer, "note": note,
                     "reviewer": reviewer or info.reviewer or None, "imported_at": now,
                     "workbook": path.name, "workbook_checksum": checksum})
-    return out
+    return out, missing
 

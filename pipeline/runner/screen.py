@@ -2,10 +2,12 @@
 
 Reads 02_dedupe/works.csv and the ledger data/<id>/ledger/screening.csv. Writes
 03_screen/proposals.csv (what each criterion found), screened.csv (per work and stage the final
-decision and who made it, and the work's status), included.csv, conflicts.xlsx (when reviewers
-disagree), screening_<stage>_<reviewer>.xlsx (when reviewers are named; works most likely
-relevant first, see screen_order.py) and manifest.json with the PRISMA counts and stopping
-figures. Imports validate every row of every workbook before appending to the ledger.
+decision and who made it, and the work's status), included.csv and manifest.json with the PRISMA
+counts and stopping figures; and the workbooks people fill, in data/<id>/workbooks/:
+screening_conflicts.xlsx (when reviewers disagree) and screening_<stage>_<reviewer>.xlsx (when
+reviewers are named; works most likely relevant first, see screen_order.py) — never replacing
+one that holds decisions not imported (`workbooks.keep_unimported`). Imports validate every row
+of every workbook before appending to the ledger.
 """
 
 from __future__ import annotations
@@ -17,20 +19,26 @@ from typing import Any
 import pandas as pd
 
 from ..errors import StageError, WorkbookError
-from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
+from ..roundtrip import (ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info, unimported_rows,
+                         workbook_key)
 from ..sheets import check_choice, column_ref, open_workbook, read_sheet, write_workbook
 from ..stage_table import WORKS
 from ..stages.rank import Ranker
 from ..stages.screen import criteria, relevance
 from ..stages.screen.agreement import agreement
-from ..stages.screen.decisions import LEDGER_COLUMNS, RESOLUTION, STAGES, final_decisions, map_ledger, prisma_counts
-from ..store import append_csv_rows, read_csv, sha256_file, write_csv
+from ..stages.screen.decisions import LEDGER_COLUMNS, final_decisions, map_ledger
+from ..stages.screen.flow import RESOLUTION, STAGES, awaiting_reviewer, prisma_counts
+from ..store import append_ledger, read_csv, sha256_file, write_csv
 from .context import Context
 from .screen_order import ReviewerOrder, human_labels, kept_features, reviewer_order, stage_stopping
-from .screen_sheets import CONFLICTS_SHEET, SCREENING_SHEET, conflicts_sheet, order_sheet, screening_sheet
+from .screen_sheets import CONFLICTS_SHEET, REVIEWER_COLUMNS, SCREENING_SHEET, conflicts_sheet, order_sheet, screening_sheet
+from .workbooks import FilledWorkbook, keep_unimported
 
 STAGE = "screen"
 LEDGER = "screening.csv"
+CONFLICTS_BOOK = "screening_conflicts.xlsx"
+LEDGER_KEY = ["work_id", "stage", "reviewer", "role"]
+LEDGER_COMPARE = ["decision", "reason", "note"]
 
 
 @dataclass
@@ -64,6 +72,13 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     config = ctx.protocol.screening
     works, works_path = _works(ctx)
     ledger, ledger_path = _ledger(ctx)
+    folder = ctx.store.workbooks_dir
+    conflicts_path = folder / CONFLICTS_BOOK
+    paths = {reviewer: folder / workbook_name(stage, reviewer) for reviewer in reviewers or []}
+    # Before anything is written: no workbook about to be replaced holds decisions not imported.
+    keep_unimported([screening_workbook(ctx, p, ledger) for p in [conflicts_path, *paths.values()]], ctx.store,
+                    "screen")
+    key = workbook_key(ctx.store.data_dir)
     with ctx.track("screen") as report:
         proposed = criteria.propose(works, config)
         report(len(works), len(works))
@@ -76,29 +91,27 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         columns=["proposed_evidence"], errors="ignore"))
     vocab = (tuple(config.decisions), criteria.reason_vocabulary(config))
     highlight = relevance.highlighter(config.relevance)
-    conflicts_path = stage_dir / "conflicts.xlsx"
     conflicted = screened[screened["status"] == "conflict"].copy()
     if len(conflicted):
         conflicted["conflict_stage"] = conflicted["conflict"].str.split(":").str[0]
         info = ExportInfo(review=ctx.protocol.id, kind="conflicts", ids=tuple(conflicted["work_id"]),
-                          exported_at=started.isoformat())
-        write_workbook(conflicts_path, [conflicts_sheet(conflicted, *vocab, highlight), *info.sheets()])
+                          exported_at=started.isoformat(), record_ids=_record_ids(conflicted))
+        write_workbook(conflicts_path, [conflicts_sheet(conflicted, *vocab, highlight), *info.sheets(key)])
     elif conflicts_path.exists():
-        conflicts_path.unlink()  # an output: no conflicts left, no workbook
+        conflicts_path.unlink()  # fully imported (checked above), and no conflicts left
     books: dict[Path, ReviewerOrder] = {}
     mapped = map_ledger(ledger, works) if ledger is not None else None
     # TF-IDF is computed only if some order needs a model, and kept for the next run.
     ranker = Ranker(screened, features=kept_features(stage_dir / "ranker"))
     labels = human_labels(mapped, stage)
-    for reviewer in reviewers or []:
-        ranked = reviewer_order(ranker, labels, awaiting(screened, mapped, reviewer, stage))
-        todo = awaiting(screened, mapped, reviewer, stage, order=ranked.score)
+    for reviewer, path in paths.items():
+        ranked = reviewer_order(ranker, labels, awaiting_reviewer(screened, mapped, reviewer, stage))
+        todo = awaiting_reviewer(screened, mapped, reviewer, stage, order=ranked.score)
         todo = todo.assign(predicted_relevance=todo["work_id"].map(ranked.probability))
-        path = stage_dir / f"screening_{stage}_{_safe(reviewer)}.xlsx"
         info = ExportInfo(review=ctx.protocol.id, kind="screening", ids=tuple(todo["work_id"]), stage=stage,
-                          reviewer=reviewer, exported_at=started.isoformat())
+                          reviewer=reviewer, exported_at=started.isoformat(), record_ids=_record_ids(todo))
         write_workbook(path, [screening_sheet(todo, *vocab, highlight), order_sheet(ranked, len(todo)),
-                              *info.sheets()])
+                              *info.sheets(key)])
         books[path] = ranked
     prisma = prisma_counts(screened)
     statuses = {k: int(v) for k, v in screened["status"].value_counts().sort_index().items()}
@@ -113,28 +126,33 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
                          rankings=books)
 
 
-def awaiting(screened: pd.DataFrame, mapped: pd.DataFrame | None, reviewer: str, stage: str,
-             order: pd.Series | None = None) -> pd.DataFrame:
-    """Works at `stage` with no final decision that `reviewer` has not decided, most relevant first.
+def workbook_name(stage: str, reviewer: str) -> str:
+    """The file name of a reviewer's screening workbook in data/<id>/workbooks/."""
+    return f"screening_{stage}_{_safe(reviewer)}.xlsx"
 
-    Blind: nothing of other reviewers' decisions is passed on. A full-text "maybe" is no decision,
-    so such a work comes back. The order is the protocol's relevance score unless `order` (work_id
-    → score, higher first) is given: the place where a ranker learning from the ledger plugs in.
-    """
-    reached = screened["title_abstract_decision"].isin(["include", "maybe"]) if stage == "full_text" else True
-    undecided = screened[f"{stage}_decision"].isna()
-    if stage == STAGES[-1]:
-        undecided |= screened[f"{stage}_decision"] == "maybe"  # maybe at full text: still to decide
-    open_ = screened[reached & undecided & (screened["status"] == "awaiting")]
-    if mapped is not None and len(mapped):
-        mine = mapped[(mapped["stage"] == stage) & (mapped["reviewer"] == reviewer) & (mapped["role"] != RESOLUTION)]
-        latest = mine.sort_values("time", kind="stable").groupby("work_id")["decision"].last()
-        if stage == STAGES[-1]:
-            # A "maybe" at full text is no decision yet: the work comes back to the reviewer.
-            latest = latest[latest != "maybe"]
-        open_ = open_[~open_["work_id"].isin(set(latest.index))]
-    open_ = open_.assign(_order=open_["relevance_score"] if order is None else open_["work_id"].map(order))
-    return open_.sort_values(["_order", "work_id"], ascending=[False, True], kind="stable").drop(columns="_order")
+
+def _record_ids(frame: pd.DataFrame) -> tuple[str, ...]:
+    return tuple("" if pd.isna(v) else str(v) for v in frame["record_ids"])
+
+
+def screening_workbook(ctx: Context, path: Path, ledger: pd.DataFrame | None) -> FilledWorkbook:
+    """A screening or conflicts workbook, with how to tell which of its decisions the ledger lacks."""
+    config = ctx.protocol.screening
+    vocab = (tuple(config.decisions), criteria.reason_vocabulary(config))
+
+    def entries(book: Path) -> list[dict[str, Any]]:
+        known = set(_works(ctx, usecols=["work_id"])[0]["work_id"])
+        return _read_decisions(ctx, book, vocab, known, None, "")[0]
+
+    def unimported(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # Who resolved a conflict is named on the import's command line: any resolver counts.
+        mine = [r for r in rows if r["role"] != RESOLUTION]
+        resolved = [r for r in rows if r["role"] == RESOLUTION]
+        return (unimported_rows(ledger, mine, key=LEDGER_KEY, compare=LEDGER_COMPARE)
+                + unimported_rows(ledger, resolved, key=LEDGER_KEY, compare=LEDGER_COMPARE, loose=["reviewer"]))
+
+    typed = {SCREENING_SHEET: REVIEWER_COLUMNS, CONFLICTS_SHEET: REVIEWER_COLUMNS}
+    return FilledWorkbook(path, entries, unimported, typed, "slr screen import")
 
 
 def _screened_view(screened: pd.DataFrame) -> pd.DataFrame:
@@ -161,6 +179,8 @@ class ImportSummary:
     decisions: int
     added: int
     ledger: Path
+    #: Rows deleted from the workbooks since export, per file: not decided (they come back).
+    not_decided: dict[Path, int] = field(default_factory=dict)
 
 
 def run_screen_import(ctx: Context, files: list[Path], *, reviewer: str | None = None) -> ImportSummary:
@@ -171,20 +191,24 @@ def run_screen_import(ctx: Context, files: list[Path], *, reviewer: str | None =
     vocab = (tuple(config.decisions), criteria.reason_vocabulary(config))
     now = ctx.clock().isoformat()
     rows: list[dict[str, Any]] = []
+    deleted: dict[Path, int] = {}
     for path in files:
-        rows.extend(_read_decisions(ctx, Path(path), vocab, known, reviewer, now))
-    ledger, ledger_path = _ledger(ctx)
-    added = new_ledger_rows(ledger, rows, key=["work_id", "stage", "reviewer", "role"],
-                            compare=["decision", "reason", "note"])
-    if added:
-        append_csv_rows(ledger_path, added, list(LEDGER_COLUMNS))
-    return ImportSummary(files=len(files), decisions=len(rows), added=len(added), ledger=ledger_path)
+        found, missing = _read_decisions(ctx, Path(path), vocab, known, reviewer, now)
+        rows.extend(found)
+        if missing:
+            deleted[Path(path)] = len(missing)
+    ledger_path = ctx.store.ledger_dir / LEDGER
+    added = append_ledger(ledger_path, list(LEDGER_COLUMNS), lambda ledger: new_ledger_rows(
+        ledger, rows, key=LEDGER_KEY, compare=LEDGER_COMPARE))
+    return ImportSummary(files=len(files), decisions=len(rows), added=len(added), ledger=ledger_path,
+                         not_decided=deleted)
 
 
 def _read_decisions(ctx: Context, path: Path, vocab: tuple[tuple[str, ...], tuple[str, ...]], known: set[str],
-                    reviewer: str | None, now: str) -> list[dict[str, Any]]:
+                    reviewer: str | None, now: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every decision in a screening or conflicts workbook, checked; and the ids of rows deleted."""
     book = open_workbook(path)
-    info = read_export_info(path, book)
+    info = read_export_info(path, book, workbook_key(ctx.store.data_dir))
     check_export(path, info, review=ctx.protocol.id, kinds=["screening", "conflicts"])
     if info.kind == "screening" and info.stage not in STAGES:
         raise WorkbookError(f'{path}, hidden sheet "slr": stage "{info.stage}" is not a screening stage '
@@ -193,18 +217,13 @@ def _read_decisions(ctx: Context, path: Path, vocab: tuple[tuple[str, ...], tupl
     sheet = SCREENING_SHEET if info.kind == "screening" else CONFLICTS_SHEET
     frame = read_sheet(path, sheet, required=["work_id", "decision", "reason", "note", "record_ids"], book=book,
                        only=["stage"])
-    check_rows(path, sheet, frame, info, "work_id")
+    missing = check_rows(path, sheet, frame, info, "work_id")
+    signed = info.record_ids_of()
     decisions, reasons = vocab
     checksum = sha256_file(path)[:16]
     where = f'{path}, sheet "{sheet}"'
     out = []
     for row in frame.to_dict("records"):
-        for name in ("decision", "reason", "note"):
-            value = row[name]
-            if isinstance(value, str) and value.startswith("="):
-                raise WorkbookError(f"{where}, cell {column_ref(frame, name, row['_row'])}: holds a formula "
-                                    f"({value[:40]}); slr reads typed values only",
-                                    hint="type the value itself (a word from the dropdown, or plain text)")
         decision = check_choice(row["decision"], decisions, where=f"{where}, cell {column_ref(frame, 'decision', row['_row'])}",
                                 column="decision")
         reason = check_choice(row["reason"], reasons, where=f"{where}, cell {column_ref(frame, 'reason', row['_row'])}",
@@ -219,7 +238,8 @@ def _read_decisions(ctx: Context, path: Path, vocab: tuple[tuple[str, ...], tupl
             raise WorkbookError(f"{where}, cell {column_ref(frame, 'reason', row['_row'])}: an exclusion needs a reason",
                                 hint=f"choose one of: {', '.join(reasons)}")
         work_id = str(row["work_id"])
-        if work_id not in known and not row.get("record_ids"):
+        record_ids = signed.get(work_id) or None
+        if work_id not in known and not record_ids:
             raise WorkbookError(f"{where}, cell {column_ref(frame, 'work_id', row['_row'])}: unknown work_id {work_id}",
                                 hint="export a fresh workbook with `slr screen --reviewer NAME`")
         stage = info.stage if info.kind == "screening" else str(row.get("stage") or "")
@@ -231,9 +251,9 @@ def _read_decisions(ctx: Context, path: Path, vocab: tuple[tuple[str, ...], tupl
             "reviewer": (reviewer or info.reviewer or "consensus") if info.kind == "conflicts" else info.reviewer,
             "role": RESOLUTION if info.kind == "conflicts" else "reviewer",
             "decision": decision, "reason": reason, "note": note,
-            "time": now, "workbook": path.name, "workbook_checksum": checksum, "record_ids": row.get("record_ids"),
+            "time": now, "workbook": path.name, "workbook_checksum": checksum, "record_ids": record_ids,
         })
-    return out
+    return out, missing
 
 
 # ---------------------------------------------------------------------------------------------

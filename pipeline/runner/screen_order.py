@@ -24,7 +24,7 @@ from scipy import sparse
 
 from ..stages.rank import Ranker, rank, stopping
 from ..stages.rank.features import tfidf, work_text
-from ..stages.screen.decisions import RESOLUTION, STAGES
+from ..stages.screen.flow import RESOLUTION, STAGES, awaiting_at
 from ..store import atomic_path
 
 #: Bump when features.py changes what it computes, so that kept matrices are not reused.
@@ -142,11 +142,7 @@ def stage_stopping(ranker: Ranker, screened: pd.DataFrame, mapped: pd.DataFrame 
     figures: dict[str, Any] = {}
     for stage in STAGES:
         labels = human_labels(mapped, stage)
-        reached = screened["title_abstract_decision"].isin(["include", "maybe"]) if stage == "full_text" else True
-        undecided = screened[f"{stage}_decision"].isna()
-        if stage == STAGES[-1]:
-            undecided |= screened[f"{stage}_decision"] == "maybe"
-        waiting = screened.loc[reached & undecided & (screened["status"] == "awaiting"), "work_id"]
+        waiting = screened.loc[awaiting_at(screened, stage), "work_id"]
         unscreened = sorted(set(waiting) - set(labels["work_id"]))
         if labels.empty and not unscreened:
             continue

@@ -100,7 +100,7 @@ def _xlsx_rows(path: Path, source: FileSource) -> tuple[Row | None, list[Row]]:
         if name not in names:
             raise InputError(f'{path}: no sheet "{name}"{did_you_mean(name, names)}',
                              hint=f"sheets are: {', '.join(names)}; fix sheet: in the source")
-        table = sheets.read_sheet(path, name, book=book)
+        table = sheets.read_sheet(path, name, book=book, formulas="keep")  # an export: a formula is its text
     except InputError:
         raise
     except PipelineError as exc:  # the sheet reader's WorkbookError (damaged XML, a header twice) says what to do

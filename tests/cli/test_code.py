@@ -41,7 +41,7 @@ def review(screened: Path, tmp_path: Path) -> Path:
 
 def _coded_copy(root: Path, dest: Path, codes: dict[str, str]) -> Path:
     """A copy of coding.xlsx with the Observatory page's row reviewed and the given theme cells."""
-    shutil.copy(root / "outputs" / "demo" / "04_code" / "coding.xlsx", dest)
+    shutil.copy(root / "data" / "demo" / "workbooks" / "coding.xlsx", dest)
     wb = load_workbook(dest)
     ws = wb["Coding"]
     header = [c.value for c in ws[1]]
@@ -109,7 +109,7 @@ def test_two_coders_agreement_conflicts_and_consensus(review: Path, tmp_path: Pa
         "work_id": OBSERVATORY, "rq": "RQ2", "theme": "platforms",
         "coders": "ana: credential_platforms; mooc_platforms | bo: mooc_platforms",
         "agreed": "mooc_platforms", "disputed": "credential_platforms"}]
-    assert load_workbook(out / "coding.xlsx")["Conflicts"].max_row == 2
+    assert load_workbook(review / "data" / "demo" / "workbooks" / "coding.xlsx")["Conflicts"].max_row == 2
     codes = pd.read_csv(out / "codes.csv").query("work_id == @OBSERVATORY and rq == 'RQ2'")
     # Only what both coders gave stands while they disagree.
     assert codes[codes["theme"] == "platforms"][["code", "coder"]].values.tolist() == [["mooc_platforms", "ana+bo"]]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from pipeline.cli import main
-from pipeline.roundtrip import ExportInfo
+from pipeline.roundtrip import ExportInfo, workbook_key
 from pipeline.sheets import Sheet, write_workbook
 
 ROOT = Path(__file__).parents[2]
@@ -89,7 +89,7 @@ def test_import_of_another_kind_of_workbook_names_its_command(review: Path, caps
     # Made here: a workbook in the shape `slr screen` exports (its hidden sheets say kind "screening").
     path = review / "screening.xlsx"
     info = ExportInfo(review="t", kind="screening", ids=("W1",), stage="title_abstract")
-    write_workbook(path, [Sheet("Screening", pd.DataFrame({"work_id": ["W1"], "decision": [None]})), *info.sheets()])
+    write_workbook(path, [Sheet("Screening", pd.DataFrame({"work_id": ["W1"], "decision": [None]})), *info.sheets(workbook_key(review / "data" / "t"))])
     assert slr(review, "dedupe", "import", str(path)) == 5
     err = capsys.readouterr().err
     assert "screening.xlsx: this is a screening workbook; expected dedupe" in err and "Traceback" not in err

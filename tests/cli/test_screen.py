@@ -50,7 +50,7 @@ def test_screen_applies_the_example_decisions_and_proposals(review: Path, capsys
     assert table.loc["W0532939d259d", ["status", "excluded_at", "exclusion_reason"]].tolist() == [
         "excluded", "full_text", "full text not retrieved"]
     assert (table["full_text_decided_by"] == "ana").sum() == 4
-    assert not (review / "outputs" / "demo" / "03_screen" / "conflicts.xlsx").exists()
+    assert not (review / "data" / "demo" / "workbooks" / "screening_conflicts.xlsx").exists()
 
 
 def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -59,11 +59,11 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     assert slr(review, "screen", "status") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:6] == [
-        "Title/abstract: 738 works screened, 506 excluded, 0 awaiting",
+        "Title/abstract: 738 works screened, 506 excluded, 232 sought, 0 awaiting, 0 in conflict",
         "    excluded, published before 2018: 278",
         "    excluded, not about micro-credentials: 227",
         "    excluded, not a source type we review: 1",
-        "Full text: 232 sought, 1 not retrieved, 231 assessed, 0 excluded, 1 awaiting",
+        "Full text: 232 sought, 1 not retrieved, 231 assessed, 0 excluded, 1 awaiting, 0 in conflict",
         "Conflicts: 0; included: 230",
     ]
     # Stopping figures: 8 works decided by ana and bo in the example ledger (6 sent on); the
@@ -99,12 +99,12 @@ def test_agreement_of_the_example_reviewers(review: Path, capsys: pytest.Capture
 def test_a_workbook_lists_only_what_awaits_the_reviewer(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert slr(review, "screen", "--reviewer", "eve", "--stage", "full_text") == 0
-    assert "workbook: outputs/demo/03_screen/screening_full_text_eve.xlsx" in capsys.readouterr().out
-    path = review / "outputs" / "demo" / "03_screen" / "screening_full_text_eve.xlsx"
+    assert "workbook: data/demo/workbooks/screening_full_text_eve.xlsx" in capsys.readouterr().out
+    path = review / "data" / "demo" / "workbooks" / "screening_full_text_eve.xlsx"
     ws = load_workbook(path)["Screening"]
     assert ws.max_row == 2  # the one work still awaiting a full-text decision
     manifest = json.loads((review / "outputs" / "demo" / "03_screen" / "manifest.json").read_text())
-    assert manifest["counts"]["workbooks"] == {"outputs/demo/03_screen/screening_full_text_eve.xlsx": 1}
+    assert manifest["counts"]["workbooks"] == {"data/demo/workbooks/screening_full_text_eve.xlsx": 1}
 
 
 @pytest.mark.parametrize("args, code, message", [

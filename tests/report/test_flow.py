@@ -17,16 +17,16 @@ DEMO = Prisma(databases={"Scopus": 6, "Embase": 12, "PubMed": 12},
               records_identified=353, duplicates_removed=13, records_screened=340, records_excluded=108,
               records_excluded_by_reason={"not about micro-credentials": 88, "published before 2018": 19,
                                           "not a source type we review": 1},
-              pending_title_abstract=0, reports_sought=232, reports_not_retrieved=1, reports_assessed=231,
-              reports_excluded=0, reports_excluded_by_reason={}, pending_full_text=1, studies_included=230)
+              awaiting_title_abstract=0, reports_sought=232, reports_not_retrieved=1, reports_assessed=231,
+              reports_excluded=0, reports_excluded_by_reason={}, awaiting_full_text=1, studies_included=230)
 CROWDED = Prisma(databases={f"Database number {i} with a rather long platform name (EBSCOhost)": i for i in range(1, 12)},
                  other_methods={"Micro-Credential Observatory (National Institute for Digital Learning, Dublin)": 321},
                  records_identified=387, duplicates_removed=40, records_screened=347, records_excluded=200,
                  records_excluded_by_reason={f"reason {i}: " + "not about the topic of the review " * 2: 20
                                              for i in range(10)},
-                 pending_title_abstract=7, reports_sought=140, reports_not_retrieved=12, reports_assessed=128,
+                 awaiting_title_abstract=7, reports_sought=140, reports_not_retrieved=12, reports_assessed=128,
                  reports_excluded=100, reports_excluded_by_reason={"wrong population": 60, "wrong design": 40},
-                 pending_full_text=3, studies_included=25)
+                 awaiting_full_text=3, studies_included=25)
 
 
 @pytest.mark.parametrize("flow", [DEMO, CROWDED], ids=["demo", "crowded"])

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli import main
+from pipeline.store import write_csv
 
 ROOT = Path(__file__).parents[2]
 
@@ -60,7 +61,7 @@ def test_codes_and_workbook(review: Path) -> None:
     assert (codes["field"] == "full_text").sum() > 40  # the two seed pages are coded from their full texts
     files = pd.read_csv(out(review) / "fulltext_files.csv")
     assert files["status"].tolist() == ["matched", "matched"]
-    wb = load_workbook(out(review) / "coding.xlsx")
+    wb = load_workbook(review / "data" / "demo" / "workbooks" / "coding.xlsx")
     ws = wb["Coding"]
     header = [c.value for c in ws[1]]
     assert header[:4] == ["work_id", "title", "year", "reviewed"] and "RQ2.platforms" in header
@@ -81,7 +82,7 @@ def _edit(path: Path, work_row: int, values: dict[str, str | None]) -> None:
 
 def test_import_round_trip(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = tmp_path / "coding.xlsx"
-    shutil.copy(out(review) / "coding.xlsx", book)
+    shutil.copy(review / "data" / "demo" / "workbooks" / "coding.xlsx", book)
     _edit(book, 2, {"reviewed": "yes", "RQ2.awards": "badge; certificate"})
     wb = load_workbook(book)
     ws = wb["Extraction"]
@@ -116,7 +117,7 @@ def test_import_round_trip(review: Path, tmp_path: Path, capsys: pytest.CaptureF
 def test_rejections_leave_the_ledger_untouched(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                values: dict, message: str) -> None:
     book = tmp_path / "coding.xlsx"
-    shutil.copy(out(review) / "coding.xlsx", book)
+    shutil.copy(review / "data" / "demo" / "workbooks" / "coding.xlsx", book)
     _edit(book, 3, values)
     snapshot = ledger(review).read_bytes()
     capsys.readouterr()
@@ -128,10 +129,69 @@ def test_rejections_leave_the_ledger_untouched(review: Path, tmp_path: Path, cap
 
 def test_extraction_row_must_name_an_included_work(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     book = tmp_path / "coding.xlsx"
-    shutil.copy(out(review) / "coding.xlsx", book)
+    shutil.copy(review / "data" / "demo" / "workbooks" / "coding.xlsx", book)
     wb = load_workbook(book)
     wb["Extraction"].append(["Issuer X", None, None, None, None, None, None, None, None, None, None, None, "W0"])
     wb.save(book)
     capsys.readouterr()
     assert slr(review, "code", "import", str(book)) == 5
     assert 'source "W0" is not the work_id of an included work' in capsys.readouterr().err
+
+
+def test_an_extraction_row_typed_in_place_is_never_replaced(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13 case 1: a typed Extraction row vanished after `slr code`."""
+    book = review / "data" / "demo" / "workbooks" / "coding.xlsx"
+    wb = load_workbook(book)
+    work = wb["Coding"]["A2"].value
+    wb["Extraction"].append(["Issuer Y", "Malta", None, None, None, None, None, None, None, None, None, None, work])
+    wb.save(book)
+    filled = book.read_bytes()
+    capsys.readouterr()
+    assert slr(review, "code") == 6
+    err = capsys.readouterr().err
+    assert ("code: data/demo/workbooks/coding.xlsx holds 1 entry not imported yet; running now would replace the "
+            "workbook and lose them") in err
+    assert "import them first: slr code import --coder NAME data/demo/workbooks/coding.xlsx" in err
+    assert book.read_bytes() == filled
+    assert slr(review, "code", "import", str(book), "--coder", "ana") == 0
+    assert slr(review, "code") == 0
+    assert "Issuer Y" in {c.value for c in load_workbook(book)["Extraction"]["A"]}  # from the ledger now
+
+
+def test_an_untouched_workbook_with_a_title_starting_with_equals_imports(review: Path) -> None:
+    """Issue 13 case 5: a title "=1" was exported as '=1, unescaped on reading, then refused as a formula."""
+    included = review / "outputs" / "demo" / "03_screen" / "included.csv"
+    table = pd.read_csv(included, dtype=str, keep_default_na=False)
+    table.loc[0, "title"] = "=1 year of micro-credentials"
+    write_csv(included, table)
+    assert slr(review, "code") == 0
+    book = review / "data" / "demo" / "workbooks" / "coding.xlsx"
+    assert load_workbook(book)["Coding"]["B2"].value == "'=1 year of micro-credentials"
+    _edit(book, 2, {"reviewed": "yes"})
+    assert slr(review, "code", "import", str(book), "--coder", "bo") == 0
+
+
+def test_a_coders_own_evidence_is_stored_and_preferred(review: Path) -> None:
+    """Issue 13 case 7: the coding ledger had no evidence column; what a coder wrote was dropped."""
+    book = review / "data" / "demo" / "workbooks" / "coding.xlsx"
+    wb = load_workbook(book)
+    work = wb["Coding"]["A2"].value
+    wb.close()
+    _edit(book, 2, {"reviewed": "yes", "RQ2.awards": "badge; certificate",
+                    "RQ2.awards evidence": "badge: p. 4, the issuer awards a badge | certificate: table 2"})
+    assert slr(review, "code", "import", str(book), "--coder", "bo") == 0
+    rows = pd.read_csv(ledger(review))
+    stored = rows[(rows["work_id"] == work) & (rows["theme"] == "awards") & (rows["coder"] == "bo")]
+    assert stored["evidence"].tolist() == ["badge: p. 4, the issuer awards a badge | certificate: table 2"]
+    assert slr(review, "code") == 0
+    codes = pd.read_csv(out(review) / "codes.csv")
+    mine = codes[(codes["work_id"] == work) & (codes["theme"] == "awards") & (codes["rq"] == "RQ2")]
+    assert mine[["code", "evidence", "field"]].values.tolist() == [
+        ["badge", "p. 4, the issuer awards a badge", "coder"], ["certificate", "table 2", "coder"]]
+
+
+def test_coder_evidence_parts() -> None:
+    from pipeline.stages.code.human import coder_evidence
+    assert coder_evidence("badge: p. 4 | ects: table 2", "ects", ["badge", "ects"]) == "table 2"
+    assert coder_evidence("badge: p. 4", "ects", ["badge", "ects"]) is None
+    assert coder_evidence("the whole section 3", "ects", ["badge", "ects"]) == "the whole section 3"

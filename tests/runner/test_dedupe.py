@@ -30,6 +30,10 @@ sources:
 """
 
 
+def review_book(review: Path) -> Path:
+    return review / "data" / "t" / "workbooks" / "dedupe_review.xlsx"
+
+
 def slr(root: Path, *args: str) -> int:
     return main(["--root", str(root), *args])
 
@@ -82,7 +86,7 @@ def test_counts_tables_and_manifest(review: Path, capsys: pytest.CaptureFixture[
 
 def test_review_workbook(review: Path) -> None:
     assert slr(review, "dedupe") == 0
-    book = load_workbook(stage(review) / "review.xlsx")
+    book = load_workbook(review_book(review))
     ws = book["Pairs"]
     header = [c.value for c in ws[1]]
     assert header[:9] == ["pair", "answer", "note", "score", "rule", "title_a", "title_b", "authors_a", "authors_b"]
@@ -111,7 +115,7 @@ def test_import_round_trip_is_honoured_and_idempotent(review: Path, tmp_path: Pa
     assert slr(review, "dedupe") == 0
     works_before = len(pd.read_csv(stage(review) / "works.csv"))
     book = tmp_path / "answered.xlsx"
-    shutil.copy(stage(review) / "review.xlsx", book)
+    shutil.copy(review_book(review), book)
     pair_same = load_workbook(book)["Pairs"]["A2"].value
     _answer(book, {2: ("same", "one entry listed twice"), 3: ("Different", None)})
     capsys.readouterr()
@@ -133,27 +137,26 @@ def test_import_round_trip_is_honoured_and_idempotent(review: Path, tmp_path: Pa
     assert records.loc[a, "work_id"] == records.loc[b, "work_id"]
     pairs = pd.read_csv(stage(review) / "pairs.csv")
     assert (pairs["rule"] == "reviewer: different").sum() == 1
-    assert load_workbook(stage(review) / "review.xlsx")["Pairs"].max_row == \
+    assert load_workbook(review_book(review))["Pairs"].max_row == \
         json.loads((stage(review) / "manifest.json").read_text())["counts"]["pairs_to_review"] + 1
 
 
 @pytest.mark.parametrize("edit, message", [
     (lambda ws: ws.__setitem__("B2", "maybe"), 'sheet "Pairs", cell B2: answer "maybe" is not one of: same, different'),
-    (lambda ws: ws.__setitem__("B3", "=1+1"), 'cell B3: answer "=1+1" is not one of: same, different'),
+    (lambda ws: ws.__setitem__("B3", "=1+1"), 'sheet "Pairs", cell B3: holds a formula (=1+1)'),
     (lambda ws: ws.__setitem__("C2", "looks alike"), 'cell B2: a note without an answer'),
-    (lambda ws: (ws.__setitem__("B2", "same"), ws.delete_rows(3)), "1 row(s) deleted since export"),
     (lambda ws: (ws.__setitem__("B2", "same"), ws.__setitem__("A2", "x|y")), 'cell A2: unknown pair "x|y"'),
 ])
 def test_rejected_imports_leave_the_ledger_untouched(review: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                      edit, message: str) -> None:
     assert slr(review, "dedupe") == 0
     good = tmp_path / "good.xlsx"
-    shutil.copy(stage(review) / "review.xlsx", good)
+    shutil.copy(review_book(review), good)
     _answer(good, {2: ("same", None)})
     assert slr(review, "dedupe", "import", str(good)) == 0
     before = ledger(review).read_bytes()
     bad = tmp_path / "bad.xlsx"
-    shutil.copy(stage(review) / "review.xlsx", bad)
+    shutil.copy(review_book(review), bad)
     book = load_workbook(bad)
     edit(book["Pairs"])
     book.save(bad)
@@ -169,8 +172,9 @@ def test_workbook_of_another_review_is_refused(review: Path, tmp_path: Path, cap
     assert slr(review, "dedupe") == 0
     (review / "config" / "other.yaml").write_text(PROTOCOL.replace("id: t", "id: other"))
     capsys.readouterr()
-    assert slr(review, "-c", "config/other.yaml", "dedupe", "import", str(stage(review) / "review.xlsx")) == 5
-    assert 'this workbook belongs to review "t", not "other"' in capsys.readouterr().err
+    assert slr(review, "-c", "config/other.yaml", "dedupe", "import", str(review_book(review))) == 5
+    # Another review has another key (data/other/.workbook_key): the signature cannot match.
+    assert "do not match their signature" in capsys.readouterr().err
     assert not (review / "data" / "other" / "ledger" / "dedupe.csv").exists()
 
 
@@ -225,7 +229,7 @@ def test_disabled_dedupe_keeps_every_record_as_its_own_work(review: Path, capsys
     works = pd.read_csv(stage(review) / "works.csv")
     assert len(works) == 12 and (works["n_records"] == 1).all()
     assert len(pd.read_csv(stage(review) / "pairs.csv")) == 0
-    ws = load_workbook(stage(review) / "review.xlsx")["Pairs"]
+    ws = load_workbook(review_book(review))["Pairs"]
     assert ws.max_row == 1 and not ws.data_validations.dataValidation
 
 
@@ -238,7 +242,7 @@ def test_a_later_different_splits_what_same_joined(review: Path, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     assert slr(review, "dedupe") == 0
     exported = tmp_path / "exported.xlsx"
-    shutil.copy(stage(review) / "review.xlsx", exported)
+    shutil.copy(review_book(review), exported)
     pair = load_workbook(exported)["Pairs"]["A2"].value
     a, b = pair.split("|")
     same, different = tmp_path / "same.xlsx", tmp_path / "different.xlsx"
@@ -274,15 +278,15 @@ def test_a_later_different_splits_what_same_joined(review: Path, tmp_path: Path,
 
 def test_unimported_answers_in_review_xlsx_are_not_overwritten(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert slr(review, "dedupe") == 0
-    book = stage(review) / "review.xlsx"
+    book = review_book(review)
     _answer(book, {2: ("same", "one work")})
     filled = book.read_bytes()
     capsys.readouterr()
     assert slr(review, "dedupe") == 6
     err = capsys.readouterr().err
-    assert "dedupe: outputs/t/02_dedupe/review.xlsx holds 1 answer(s) not imported yet; running now would " \
-           "overwrite them" in err
-    assert "slr dedupe import outputs/t/02_dedupe/review.xlsx" in err
+    assert "dedupe: data/t/workbooks/dedupe_review.xlsx holds 1 entry not imported yet; running now would " \
+           "replace the workbook and lose them" in err
+    assert "import them first: slr dedupe import data/t/workbooks/dedupe_review.xlsx" in err
     assert book.read_bytes() == filled
     assert slr(review, "dedupe", "import", str(book)) == 0
     assert slr(review, "dedupe") == 0  # imported: the workbook may be written afresh
@@ -292,21 +296,48 @@ def test_unimported_answers_in_review_xlsx_are_not_overwritten(review: Path, cap
 def test_unreadable_answers_in_review_xlsx_are_not_overwritten(review: Path,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert slr(review, "dedupe") == 0
-    book = stage(review) / "review.xlsx"
+    book = review_book(review)
     _answer(book, {2: ("perhaps", None)})
     capsys.readouterr()
     assert slr(review, "dedupe") == 6
     err = capsys.readouterr().err
-    assert "holds 1 answer(s) that are not imported and cannot be as they are" in err
+    assert "data/t/workbooks/dedupe_review.xlsx holds 1 entry not imported that the import refuses as the " \
+           "workbook stands" in err
     assert 'cell B2: answer "perhaps" is not one of: same, different' in err
     assert load_workbook(book)["Pairs"]["B2"].value == "perhaps"
+
+
+def test_a_damaged_review_workbook_is_kept(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13 case 1: a review.xlsx that could not be read was taken as empty and overwritten."""
+    assert slr(review, "dedupe") == 0
+    book = review_book(review)
+    damaged = book.read_bytes()[:2000]
+    book.write_bytes(damaged)
+    capsys.readouterr()
+    assert slr(review, "dedupe") == 6
+    err = capsys.readouterr().err
+    assert "data/t/workbooks/dedupe_review.xlsx cannot be read" in err
+    assert "so slr cannot tell whether it holds entries not imported yet; it will not replace it" in err
+    assert "move it elsewhere to let slr write a fresh one" in err and "Traceback" not in err
+    assert book.read_bytes() == damaged
+    book.unlink()
+    assert slr(review, "dedupe") == 0 and book.exists()
+
+
+def test_rm_rf_outputs_keeps_the_filled_review_workbook(review: Path) -> None:
+    assert slr(review, "dedupe") == 0
+    _answer(review_book(review), {2: ("same", "one work")})
+    shutil.rmtree(review / "outputs")
+    assert slr(review, "search") == 0
+    assert slr(review, "dedupe") == 6  # still there, still unimported
+    assert slr(review, "dedupe", "import", str(review_book(review))) == 0 and slr(review, "dedupe") == 0
 
 
 def test_a_changed_note_adds_one_ledger_row(review: Path, tmp_path: Path) -> None:
     assert slr(review, "dedupe") == 0
     first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
     for path, note in ((first, "same report"), (second, "same report, two years")):
-        shutil.copy(stage(review) / "review.xlsx", path)
+        shutil.copy(review_book(review), path)
         _answer(path, {2: ("same", note), 3: ("different", None)})
     assert slr(review, "dedupe", "import", str(first)) == 0
     assert slr(review, "dedupe", "import", str(second)) == 0

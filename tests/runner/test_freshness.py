@@ -125,11 +125,16 @@ def test_every_declared_output_is_written(demo_run: Path) -> None:
     from pipeline.stage_table import STAGE_TABLE
 
     for stage in STAGE_TABLE:
-        folder = demo_run / "outputs" / "demo" / stage.folder
-        for name in stage.writes:
-            if name.endswith("?"):
-                continue  # written only in some runs
-            if name.endswith("*"):
-                assert list(folder.glob(name.replace("<phase>", "*").replace("<reviewer>", "*"))), (stage.name, name)
-            else:
-                assert (folder / name).is_file(), (stage.name, name)
+        for folder, names in ((demo_run / "outputs" / "demo" / stage.folder, stage.writes),
+                              (demo_run / "data" / "demo" / "workbooks", stage.workbooks)):
+            _all_written(stage.name, folder, names)
+
+
+def _all_written(stage: str, folder: Path, names: tuple[str, ...]) -> None:
+    for name in names:
+        if name.endswith("?"):
+            continue  # written only in some runs
+        if name.endswith("*"):
+            assert list(folder.glob(name.replace("<phase>", "*").replace("<reviewer>", "*"))), (stage, name)
+        else:
+            assert (folder / name).is_file(), (stage, name)

@@ -62,8 +62,12 @@ def ledger(review: Path) -> Path:
     return review / "data" / "t" / "ledger" / "screening.csv"
 
 
+def workbooks(review: Path) -> Path:
+    return review / "data" / "t" / "workbooks"
+
+
 def book(review: Path, reviewer: str, stage: str = "title_abstract") -> Path:
-    return out(review) / f"screening_{stage}_{reviewer}.xlsx"
+    return workbooks(review) / f"screening_{stage}_{reviewer}.xlsx"
 
 
 def fill(path: Path, rows: dict[int, tuple]) -> None:
@@ -87,7 +91,7 @@ def test_outputs_and_the_workbook(review: Path) -> None:
     counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
     assert counts["works"] == len(table) == 320
     assert counts["records_screened"] == counts["records_excluded"] + counts["reports_sought"] + \
-        counts["awaiting_title_abstract"] + counts["conflicts"]
+        counts["awaiting_title_abstract"] + counts["conflicts_title_abstract"]
     proposals = pd.read_csv(out(review) / "proposals.csv")
     assert proposals["proposed_reason"].value_counts()["published before 2018"] == 14
     # Without accept_proposals, every work awaits a reviewer: all 320 are in ana's workbook.
@@ -164,15 +168,35 @@ def test_rejected_rows_leave_the_ledger_byte_identical(review: Path, capsys: pyt
     assert ledger(review).read_bytes() == before
 
 
-def test_deleted_rows_and_other_stage_are_refused(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sorted_workbook_is_matched_by_work_id_and_deleted_rows_are_not_decided(
+        review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13 case 3: a workbook sorted by title was refused ("rows were reordered", exit 5)."""
     assert slr(review, "screen", "--reviewer", "ana") == 0
     path = book(review, "ana")
     wb = load_workbook(path)
-    wb["Screening"].delete_rows(5)
+    ws = wb["Screening"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    exported = [r[0] for r in rows]
+    rows.sort(key=lambda r: str(r[1]))  # sorted by title, as the filter button does
+    for number, values in enumerate(rows, start=2):
+        for column, value in enumerate(values, start=1):
+            ws.cell(row=number, column=column, value=value)
+    ws.cell(row=2, column=13, value="include")
+    ws.cell(row=3, column=13, value="exclude")
+    ws.cell(row=3, column=14, value="not about micro-credentials")
+    ws.delete_rows(5)
     wb.save(path)
-    assert slr(review, "screen", "import", str(path)) == 5
-    assert "1 row(s) deleted since export" in capsys.readouterr().err
-    assert not ledger(review).exists()
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(path)) == 0
+    text = capsys.readouterr().out
+    assert "2 decisions read from 1 file(s); 2 new or changed added" in text
+    assert f"{path}: 1 row(s) deleted since export: not decided, they come back in the next workbook" in text
+    table = pd.read_csv(ledger(review))
+    assert table[["work_id", "decision"]].values.tolist() == [[rows[0][0], "include"], [rows[1][0], "exclude"]]
+    assert rows[0][0] != exported[0]  # the sort moved the rows: matched by work_id, not by position
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    again = [c.value for c in load_workbook(path)["Screening"]["A"][1:]]
+    assert rows[3][0] in again and len(again) == 318  # the deleted row's work comes back
 
 
 def _set_info(path: Path, key: str, value: str) -> None:
@@ -180,15 +204,6 @@ def _set_info(path: Path, key: str, value: str) -> None:
     for cells in wb["slr"].iter_rows(min_row=2):
         if cells[0].value == key:
             cells[1].value = value
-    wb.save(path)
-
-
-def _swap_rows(path: Path) -> None:
-    wb = load_workbook(path)
-    ws = wb["Screening"]
-    for column in range(1, ws.max_column + 1):
-        a, b = ws.cell(row=2, column=column), ws.cell(row=3, column=column)
-        a.value, b.value = b.value, a.value
     wb.save(path)
 
 
@@ -208,11 +223,10 @@ def _drop_info(path: Path) -> None:
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda p: _set_info(p, "review", "other"), 'this workbook belongs to review "other", not "t"'),
-    (lambda p: _set_info(p, "kind", "coding"), "this is a coding workbook; expected screening or conflicts"),
-    (lambda p: _set_info(p, "stage", "abstracts"),
-     'hidden sheet "slr": stage "abstracts" is not a screening stage (stages are: title_abstract, full_text)'),
-    (_swap_rows, "cell A2: rows were reordered since export"),
+    (lambda p: _set_info(p, "review", "other"), "do not match their signature"),
+    (lambda p: _set_info(p, "kind", "conflicts"), "do not match their signature"),
+    (lambda p: _set_info(p, "stage", "full_text"), "do not match their signature"),
+    (lambda p: _set_info(p, "reviewer", "bo"), "do not match their signature"),
     (_set_id(3), "appears twice (also in A2)"),  # row 2's id copied into A3
     (_set_id(2, "W000000000000"), 'cell A2: unknown work_id "W000000000000" (not in this export)'),
     (_drop_info, 'the hidden sheets "slr" and "slr_rows" are missing'),
@@ -277,7 +291,7 @@ def test_blind_dual_screening_kappa_and_conflicts(review: Path, capsys: pytest.C
     assert "title_abstract  ana vs bo: 4 works, 75.0% agreement, kappa 0.500" in capsys.readouterr().out
     table = screened(review)
     assert (table["status"] == "conflict").sum() == 1
-    conflicts = out(review) / "conflicts.xlsx"
+    conflicts = workbooks(review) / "screening_conflicts.xlsx"
     fill(conflicts, {2: ("exclude", "not about micro-credentials", "agreed in meeting")})
     assert slr(review, "screen", "import", str(conflicts), "--reviewer", "eve") == 0
     assert slr(review, "screen") == 0
@@ -321,17 +335,124 @@ def test_screen_before_dedupe_and_status(review: Path, capsys: pytest.CaptureFix
     assert "screening has not run yet" in capsys.readouterr().err
     assert slr(review, "screen") == 0 and slr(review, "screen", "status") == 0
     text = capsys.readouterr().out
-    assert "Title/abstract: 320 works screened, 0 excluded, 320 awaiting" in text
+    assert "Title/abstract: 320 works screened, 0 excluded, 0 sought, 320 awaiting, 0 in conflict" in text
     shutil.rmtree(review / "outputs" / "t" / "02_dedupe")
     assert slr(review, "screen") == 6
     assert "run `slr dedupe` first" in capsys.readouterr().err
 
 
 def test_awaiting_order_can_come_from_a_ranker() -> None:
-    from pipeline.runner.screen import awaiting
+    from pipeline.stages.screen.flow import awaiting_reviewer as awaiting
 
     frame = pd.DataFrame({"work_id": ["W1", "W2", "W3"], "relevance_score": [3.0, 2.0, 1.0],
-                          "title_abstract_decision": [None, None, None], "status": ["awaiting"] * 3})
+                          "title_abstract_decision": [None, None, None], "status": ["awaiting"] * 3,
+                          "awaiting_stage": ["title_abstract"] * 3})
     assert awaiting(frame, None, "ana", "title_abstract")["work_id"].tolist() == ["W1", "W2", "W3"]
     ranked = pd.Series({"W1": 0.1, "W2": 0.9, "W3": 0.5})
     assert awaiting(frame, None, "ana", "title_abstract", order=ranked)["work_id"].tolist() == ["W2", "W3", "W1"]
+
+
+def test_a_workbook_filled_in_place_is_never_replaced(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13 case 1: `slr screen` rewrote a reviewer's workbook (and conflicts.xlsx) filled in
+    place and not imported; the decisions were gone."""
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    path = book(review, "ana")
+    fill(path, {2: ("include",), 3: ("exclude", "not about micro-credentials")})
+    filled = path.read_bytes()
+    capsys.readouterr()
+    assert slr(review, "screen", "--reviewer", "ana") == 6
+    err = capsys.readouterr().err
+    assert ("screen: data/t/workbooks/screening_title_abstract_ana.xlsx holds 2 entries not imported yet; running now "
+            "would replace the workbook and lose them") in err
+    assert "import them first: slr screen import data/t/workbooks/screening_title_abstract_ana.xlsx" in err
+    assert path.read_bytes() == filled
+    # Running without naming ana leaves her workbook alone; rm -rf outputs cannot reach it.
+    assert slr(review, "screen") == 0 and path.read_bytes() == filled
+    shutil.rmtree(review / "outputs" / "t" / "03_screen")
+    assert path.read_bytes() == filled
+    assert slr(review, "screen", "import", str(path)) == 0
+    assert slr(review, "screen", "--reviewer", "ana") == 0  # all imported: replaced
+    assert load_workbook(path)["Screening"].max_row == 320 - 2 + 1
+
+
+def test_a_conflicts_workbook_filled_in_place_is_kept(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (review / "config" / "review.yaml").write_text(PROTOCOL + "  reviewers: 2\n")
+    assert slr(review, "screen", "--reviewer", "ana", "--reviewer", "bo") == 0
+    fill(book(review, "ana"), {2: ("include",)})
+    fill(book(review, "bo"), {2: ("exclude", "not about micro-credentials")})
+    assert slr(review, "screen", "import", str(book(review, "ana")), str(book(review, "bo"))) == 0
+    assert slr(review, "screen") == 0
+    conflicts = workbooks(review) / "screening_conflicts.xlsx"
+    fill(conflicts, {2: ("include", None, "agreed")})
+    capsys.readouterr()
+    assert slr(review, "screen") == 6  # it would have been rewritten (or deleted) here
+    assert "screening_conflicts.xlsx holds 1 entry not imported yet" in capsys.readouterr().err
+    assert slr(review, "screen", "import", str(conflicts), "--reviewer", "eve") == 0
+    # Imported under eve's name: the entry counts as imported whoever resolved it.
+    assert slr(review, "screen") == 0 and not conflicts.exists()
+
+
+def test_full_text_maybe_is_no_decision_and_no_conflict(review: Path) -> None:
+    """Issue 13 case 4: one reviewer's full-text maybe and the other's include made a conflict,
+    and the maybe-reviewer's next workbook was empty."""
+    (review / "config" / "review.yaml").write_text(PROTOCOL + "  reviewers: 2\n")
+    assert slr(review, "screen", "--reviewer", "ana", "--reviewer", "bo") == 0
+    fill(book(review, "ana"), {2: ("include",)})
+    fill(book(review, "bo"), {2: ("include",)})
+    assert slr(review, "screen", "import", str(book(review, "ana")), str(book(review, "bo"))) == 0
+    assert slr(review, "screen", "--stage", "full_text", "--reviewer", "ana", "--reviewer", "bo") == 0
+    work = load_workbook(book(review, "ana", "full_text"))["Screening"]["A2"].value
+    fill(book(review, "ana", "full_text"), {2: ("maybe",)})
+    fill(book(review, "bo", "full_text"), {2: ("include",)})
+    assert slr(review, "screen", "import", str(book(review, "ana", "full_text")),
+               str(book(review, "bo", "full_text"))) == 0
+    assert slr(review, "screen", "--stage", "full_text", "--reviewer", "ana", "--reviewer", "bo") == 0
+    table = screened(review)
+    assert table.loc[work, "status"] == "awaiting" and pd.isna(table.loc[work, "conflict"])
+    assert table.loc[work, "full_text_decided_by"] == "awaiting a second reviewer (bo decided)"
+    assert [c.value for c in load_workbook(book(review, "ana", "full_text"))["Screening"]["A"][1:]] == [work]
+    assert load_workbook(book(review, "bo", "full_text"))["Screening"].max_row == 1
+    counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
+    assert (counts["awaiting_full_text"], counts["conflicts_full_text"]) == (1, 0)
+
+
+def _set_hidden_record_ids(value: str):
+    def edit(path: Path) -> None:
+        wb = load_workbook(path)
+        ws = wb["Screening"]
+        ws["P2"] = ws["P3"].value if value == "row 3" else value
+        wb.save(path)
+    return edit
+
+
+@pytest.mark.parametrize("edit, message", [
+    (_set_hidden_record_ids("row 3"), "cell P2: the hidden record_ids of work_id"),
+    (_set_hidden_record_ids("=A1"), 'cell P2: holds a formula (=A1)'),
+])
+def test_hidden_record_ids_are_checked_not_trusted(review: Path, capsys: pytest.CaptureFixture[str], edit,
+                                                  message: str) -> None:
+    """Issue 13 case 6: a formula or another work's record id in the hidden record_ids column was stored."""
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    path = book(review, "ana")
+    fill(path, {2: ("include",)})
+    edit(path)
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(path)) == 5
+    assert message in capsys.readouterr().err
+    assert not ledger(review).exists()
+
+
+def test_a_workbook_of_another_review_with_the_same_id_is_refused(review: Path, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13 case 6: a workbook from another review with the same `id` wrote rows for unknown works."""
+    other = tmp_path / "other"
+    (other / "config").mkdir(parents=True)
+    shutil.copytree(review / "data" / "t" / "imports", other / "data" / "t" / "imports")
+    (other / "config" / "review.yaml").write_text(PROTOCOL.replace("embase.ris}", "scopus.ris}"))
+    assert slr(other, "search") == 0 and slr(other, "dedupe") == 0 and slr(other, "screen", "--reviewer", "ana") == 0
+    foreign = other / "data" / "t" / "workbooks" / "screening_title_abstract_ana.xlsx"
+    fill(foreign, {2: ("include",)})
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(foreign)) == 5
+    assert "do not match their signature" in capsys.readouterr().err
+    assert not ledger(review).exists()

@@ -74,7 +74,7 @@ def test_the_next_workbook_is_ordered_by_the_ranker(review: Path, capsys: pytest
     assert sheet["relevant works expected"].endswith("of these 300 works")
     assert expected == pytest.approx(sum(probability), abs=0.05)
     counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
-    assert counts["ranking"]["outputs/t/03_screen/screening_title_abstract_ana.xlsx"]["trained_on"] == 20
+    assert counts["ranking"]["data/t/workbooks/screening_title_abstract_ana.xlsx"]["trained_on"] == 20
 
     # The TF-IDF matrix is kept for the next run (the works did not change, only the ledger);
     # a damaged copy is computed again, with the same order.

@@ -69,7 +69,7 @@ def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     included = (synthesis(demo) / "included.ris").read_text().count("TY  - ")
     assert included == flow["studies_included"]
     labels = read_csv(synthesis(demo) / "asreview.csv")["label_included"].fillna("").value_counts().to_dict()
-    assert labels == {"1": flow["studies_included"], "": flow["pending_full_text"] + flow["pending_title_abstract"],
+    assert labels == {"1": flow["studies_included"], "": flow["awaiting_full_text"] + flow["awaiting_title_abstract"],
                       "0": flow["records_excluded"] + flow["reports_excluded"] + flow["reports_not_retrieved"]}
 
 

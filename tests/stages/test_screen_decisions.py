@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.stages.screen.agreement import agreement, cohen_kappa
-from pipeline.stages.screen.decisions import final_decisions, map_ledger, prisma_counts, stage_outcome
+from pipeline.agreement import cohen_kappa
+from pipeline.stages.screen.agreement import agreement
+from pipeline.stages.screen.decisions import final_decisions, map_ledger, stage_outcome
+from pipeline.stages.screen.flow import prisma_counts
 
 INC, EXC = "include", "exclude"
 

@@ -45,7 +45,7 @@ def test_prisma_counts_by_hand() -> None:
     assert flow.records_excluded_by_reason == {"not relevant": 2, "published before 2018": 1}
     assert (flow.reports_sought, flow.reports_not_retrieved, flow.reports_assessed, flow.reports_excluded) == (5, 1, 4, 1)
     assert flow.reports_excluded_by_reason == {"insufficient quality": 1}
-    assert (flow.pending_full_text, flow.studies_included) == (1, 2)
+    assert (flow.awaiting_full_text, flow.studies_included) == (1, 2)
     rows = {item: n for _, item, n in flow.rows()}
     assert rows["Records from Observatory (other methods)"] == 2 and rows["Studies included in the review"] == 2
 
@@ -62,7 +62,7 @@ def test_screening_out_of_step_fails_at_title_abstract() -> None:
     screened = SCREENED.assign(title_abstract_decision=["exclude"] * 4 + ["include", "maybe", "include", "include"])
     with pytest.raises(StageError) as err:
         check(prisma(LOG, DEDUPE, screened), DEDUPE)
-    assert "at title/abstract screening: screened = excluded + sought for retrieval + awaiting, but 8 ≠ 7" \
+    assert "at title/abstract screening: screened = excluded + sought for retrieval + awaiting + conflicts, but 8 ≠ 7" \
         in str(err.value)
 
 

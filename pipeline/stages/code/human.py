@@ -24,33 +24,21 @@ from typing import Any
 
 import pandas as pd
 
+from ... import ledger_follow
+from ...agreement import cohen_kappa
 from ...records import join_list, split_list
 
+#: `evidence` (the coder's own, preferred over the proposal's) came later: older ledgers lack it.
 LEDGER_COLUMNS = ("work_id", "rq", "theme", "codes", "coder", "note", "time", "workbook", "workbook_checksum",
-                  "record_ids")
+                  "record_ids", "evidence")
 CONSENSUS = "consensus"
 KEY = ["work_id", "rq", "theme"]
 CONFLICT_COLUMNS = ("work_id", "rq", "theme", "coders", "agreed", "disputed")
 
 
 def follow_works(ledger: pd.DataFrame | None, works: pd.DataFrame) -> pd.DataFrame:
-    """Ledger rows with `work_id` rewritten to the current works (a row may become several), and
-    `_origin` (the work id the row was made on)."""
-    columns = [*LEDGER_COLUMNS, "_origin"]
-    if ledger is None or ledger.empty:
-        return pd.DataFrame(columns=columns)
-    current = set(works["work_id"])
-    by_record = {record: work_id for work_id, ids in zip(works["work_id"], works.get("record_ids", pd.Series(
-        [None] * len(works))), strict=True) for record in split_list(ids)}
-    rows = []
-    for row in ledger.reindex(columns=list(LEDGER_COLUMNS)).to_dict("records"):
-        row["_origin"] = row["work_id"]
-        if row["work_id"] in current:
-            rows.append(row)
-            continue
-        for target in sorted({by_record[r] for r in split_list(row.get("record_ids")) if r in by_record}):
-            rows.append({**row, "work_id": target})
-    return pd.DataFrame(rows, columns=columns)
+    """Ledger rows with `work_id` rewritten to the current works (`ledger_follow.follow_works`)."""
+    return ledger_follow.follow_works(ledger, works, LEDGER_COLUMNS)
 
 
 def latest_human(ledger: pd.DataFrame | None) -> pd.DataFrame:
@@ -63,8 +51,10 @@ def latest_human(ledger: pd.DataFrame | None) -> pd.DataFrame:
     rows = []
     for key, group in latest.groupby([*KEY, "coder"], sort=True):
         codes = sorted({c for value in group["codes"] for c in split_list(value)})
+        evidence = list(dict.fromkeys(str(e).strip() for e in group["evidence"] if isinstance(e, str) and e.strip()))
         rows.append({**dict(zip([*KEY, "coder"], key, strict=True)), "codes": join_list(codes),
-                     "time": group["time"].max(), "note": group["note"].iloc[-1]})
+                     "time": group["time"].max(), "note": group["note"].iloc[-1],
+                     "evidence": " | ".join(evidence) or None})
     return pd.DataFrame(rows).reindex(columns=list(LEDGER_COLUMNS))
 
 
@@ -92,18 +82,44 @@ def final_codes(proposed: pd.DataFrame, human: pd.DataFrame, columns: Iterable[s
     code keeps the proposal's evidence when the proposal found it. `human` is `latest_human`."""
     settled = standing(human)
     evidence = {(r["work_id"], r["rq"], r["theme"], r["code"]): r for r in proposed.to_dict("records")}
+    written: dict[tuple[str, str, str], list[tuple[str, str]]] = defaultdict(list)
+    for row in human.to_dict("records"):
+        if isinstance(row.get("evidence"), str) and row["evidence"].strip():
+            written[(row["work_id"], row["rq"], row["theme"])].append((str(row["coder"]), row["evidence"]))
     rows: list[dict[str, Any]] = []
     if accept_proposals:
         rows = [r for r in proposed.to_dict("records") if (r["work_id"], r["rq"], r["theme"]) not in settled]
     for key, (codes, coder) in settled.items():
         for code in sorted(codes):
             found = evidence.get((*key, code), {})
+            mine = next((text for name, cell in written.get(key, []) if name in coder.split("+") or coder == name
+                         if (text := coder_evidence(cell, code, codes))), None)
+            if mine and mine != found.get("evidence"):
+                found = {"evidence": mine, "field": "coder"}
             rows.append({**{name: found.get(name) for name in ("evidence", "field", "page", "term")},
                          "work_id": key[0], "rq": key[1], "theme": key[2], "code": code, "coder": coder,
                          "confidence": 1.0})
     table = pd.DataFrame(rows, columns=list(columns)).sort_values(["work_id", "rq", "theme", "code"], kind="stable")
     table["page"] = pd.array(table["page"], dtype="Int64")
     return table.reset_index(drop=True)
+
+
+def coder_evidence(cell: str, code: str, codes: Iterable[str]) -> str | None:
+    """A coder's evidence for `code` from a theme's evidence cell.
+
+    The cell is exported as "code: sentence | code: sentence"; a coder may edit those parts or
+    write one text for the whole theme. A part starting "<code>:" belongs to that code; a cell
+    with no such part for any of `codes` applies to each of them.
+    """
+    parts = [part.strip() for part in str(cell).split(" | ") if part.strip()]
+    prefixed = {}
+    for part in parts:
+        name, sep, text = part.partition(":")
+        if sep and name.strip() in set(codes):
+            prefixed[name.strip()] = text.strip()
+    if prefixed:
+        return prefixed.get(code) or None
+    return " | ".join(parts) or None
 
 
 def conflicts(human: pd.DataFrame) -> pd.DataFrame:
@@ -148,16 +164,5 @@ def agreement(human: pd.DataFrame) -> pd.DataFrame:
             y = [code in s for s in sets_b for code in universe]
             out.append({"rq": rq, "theme": theme, "coder_a": a, "coder_b": b, "works": len(works),
                         "same_codes": sum(p == q for p, q in zip(sets_a, sets_b, strict=True)),
-                        "kappa": _kappa(x, y)})
+                        "kappa": None if (kappa := cohen_kappa(x, y)) is None else round(kappa, 3)})
     return pd.DataFrame(out, columns=["rq", "theme", "coder_a", "coder_b", "works", "same_codes", "kappa"])
-
-
-def _kappa(x: list[bool], y: list[bool]) -> float | None:
-    """Cohen's kappa of two yes/no series; None when chance agreement is total (undefined)."""
-    n = len(x)
-    if not n:
-        return None
-    observed = sum(p == q for p, q in zip(x, y, strict=True)) / n
-    pa, pb = sum(x) / n, sum(y) / n
-    expected = pa * pb + (1 - pa) * (1 - pb)
-    return None if expected == 1 else round((observed - expected) / (1 - expected), 3)

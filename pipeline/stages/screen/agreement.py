@@ -1,32 +1,18 @@
 """Agreement between reviewers, and between reviewers and the criteria's proposals.
 
-Cohen's kappa = (p_o − p_e) / (1 − p_e): p_o the share of works both decided alike, p_e the share
-expected by chance from each one's own rates. Only works both raters decided are compared; a
+Cohen's kappa (`pipeline.agreement.cohen_kappa`): only works both raters decided are compared; a
 proposal of "needs_human" is not a decision and is left out.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
 from itertools import combinations
 
 import pandas as pd
 
+from ...agreement import cohen_kappa
+
 AGREEMENT_COLUMNS = ("stage", "rater_a", "rater_b", "works", "agreed", "percent_agreement", "kappa")
-
-
-def cohen_kappa(a: Sequence[str], b: Sequence[str]) -> float | None:
-    """Cohen's kappa of two equally long label lists (None when it is undefined: p_e = 1)."""
-    n = len(a)
-    if n == 0 or n != len(b):
-        return None
-    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
-    counts_a, counts_b = Counter(a), Counter(b)
-    expected = sum(counts_a[label] * counts_b[label] for label in set(a) | set(b)) / (n * n)
-    if expected == 1:
-        return None
-    return (observed - expected) / (1 - expected)
 
 
 def agreement(latest: pd.DataFrame, proposals: pd.Series | None = None,

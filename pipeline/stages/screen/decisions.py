@@ -17,25 +17,24 @@ Rules, per work and stage (a reader can check them against screened.csv):
 - Without a human decision, the proposal stands only when the protocol sets `accept_proposals`
   and the proposal is include or exclude (`decided_by` "criteria"); otherwise the work awaits.
 - At title/abstract, include and maybe both send a work on to full text (so one reviewer's
-  include and another's maybe agree, as "maybe"); at full text, maybe means the work still
-  awaits a decision.
+  include and another's maybe agree, as "maybe"); at full text, maybe is no decision
+  (`flow.is_decision`): the work still awaits that reviewer, and is no conflict.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from ...records import split_list
+from ...ledger_follow import follow_works
+from .flow import RESOLUTION, STAGES, is_decision, passes
 
-STAGES: tuple[str, ...] = ("title_abstract", "full_text")
 LEDGER_COLUMNS: tuple[str, ...] = ("work_id", "stage", "reviewer", "role", "decision", "reason", "note", "time",
                                    "workbook", "workbook_checksum", "record_ids")
-RESOLUTION = "resolution"
 
 
 @dataclass
@@ -49,40 +48,15 @@ class Outcome:
     reviewers: dict[str, str] = field(default_factory=dict)  # reviewer → decision (latest)
 
 
-def map_ledger(ledger: pd.DataFrame, works: pd.DataFrame) -> pd.DataFrame:
-    """Ledger rows with `work_id` rewritten to the current works (a row may become several).
-
-    A row whose work id still exists keeps it; otherwise the current works holding any of the
-    row's `record_ids` take it. Rows that reach no current work are dropped (their records are
-    gone from the search) — they stay in the ledger file.
-    """
-    if ledger is None or ledger.empty:
-        return pd.DataFrame(columns=[*LEDGER_COLUMNS, "_origin"])
-    current = set(works["work_id"])
-    by_record: dict[str, str] = {}
-    for work_id, record_ids in zip(works["work_id"], works["record_ids"], strict=True):
-        for record_id in split_list(record_ids):
-            by_record[record_id] = work_id
-    rows = []
-    for row in ledger.to_dict("records"):
-        row["_origin"] = row["work_id"]
-        if row["work_id"] in current:
-            rows.append(row)
-            continue
-        targets = sorted({by_record[r] for r in split_list(row.get("record_ids")) if r in by_record})
-        for target in targets:
-            rows.append({**row, "work_id": target, "note": _join_note(row.get("note"), f"decided on {row['work_id']}")})
-    return pd.DataFrame(rows, columns=[*LEDGER_COLUMNS, "_origin"])
-
-
-def _join_note(note: Any, extra: str) -> str:
-    return f"{note}; {extra}" if isinstance(note, str) and note else extra
+def map_ledger(ledger: pd.DataFrame | None, works: pd.DataFrame) -> pd.DataFrame:
+    """Ledger rows with `work_id` rewritten to the current works (`ledger_follow.follow_works`)."""
+    return follow_works(ledger, works, LEDGER_COLUMNS, note="note")
 
 
 def stage_outcome(rows: Sequence[Mapping[str, Any]], proposal: tuple[str | None, str | None], *,
                   reviewers_needed: int, accept_proposals: bool, stage: str = STAGES[0]) -> Outcome:
     """One work at one stage: its mapped ledger rows (oldest first) and its proposal → Outcome."""
-    resolutions = [r for r in rows if r.get("role") == RESOLUTION]
+    resolutions = [r for r in rows if r.get("role") == RESOLUTION and is_decision(stage, r["decision"])]
     latest: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
         if row.get("role") != RESOLUTION:
@@ -94,10 +68,11 @@ def stage_outcome(rows: Sequence[Mapping[str, Any]], proposal: tuple[str | None,
         by_origin: dict[str, Mapping[str, Any]] = {}
         for item in items:
             by_origin[str(item.get("_origin") or item["work_id"])] = item
-        decisions = {(i["decision"], i.get("reason")) for i in by_origin.values()}
+        decisions = {(i["decision"], i.get("reason")) for i in by_origin.values() if is_decision(stage, i["decision"])}
         if len(decisions) > 1:
             merged_disagreement.append(reviewer)
-        per_reviewer[reviewer] = items[-1]
+        if is_decision(stage, items[-1]["decision"]):  # a full-text maybe: this reviewer has not decided
+            per_reviewer[reviewer] = items[-1]
     seen = {name: str(row["decision"]) for name, row in per_reviewer.items()}
     if resolutions:
         last = resolutions[-1]
@@ -163,7 +138,7 @@ def final_decisions(works: pd.DataFrame, ledger: pd.DataFrame | None, *, reviewe
                 status, conflict, reached = "conflict", f"{stage}: {outcome.detail}", False
             elif outcome.decision == "exclude":
                 status, excluded_at, why, reached = "excluded", stage, outcome.reason, False
-            elif outcome.decision == "include" or (outcome.decision == "maybe" and stage != last):
+            elif passes(stage, outcome.decision):
                 status = "included" if stage == last else status
             else:  # no decision yet, or maybe at full text
                 awaiting, reached = stage, False
@@ -175,34 +150,3 @@ def final_decisions(works: pd.DataFrame, ledger: pd.DataFrame | None, *, reviewe
     for name, values in columns.items():
         out[name] = pd.Series(values, index=out.index, dtype=object)
     return out
-
-
-def prisma_counts(screened: pd.DataFrame) -> dict[str, Any]:
-    """Screening's part of the PRISMA 2020 flow, with exclusion reasons per stage.
-
-    "Reports not retrieved" are full-text exclusions whose reason says the report could not be
-    obtained (a reason containing "not retrieved" or "no full text").
-    """
-    ta = screened["title_abstract_decision"]
-    passed_ta = screened[ta.isin(["include", "maybe"])]
-    ft_excluded = screened[screened["excluded_at"] == "full_text"]
-    not_retrieved = ft_excluded["exclusion_reason"].fillna("").str.contains("not retrieved|no full text", case=False)
-    return {
-        "records_screened": len(screened),
-        "records_excluded": int((screened["excluded_at"] == "title_abstract").sum()),
-        "records_excluded_by_reason": _reasons(screened[screened["excluded_at"] == "title_abstract"]),
-        "awaiting_title_abstract": int((screened["awaiting_stage"] == "title_abstract").sum()),
-        "conflicts": int((screened["status"] == "conflict").sum()),
-        "reports_sought": len(passed_ta),
-        "reports_not_retrieved": int(not_retrieved.sum()),
-        "reports_assessed": len(passed_ta) - int(not_retrieved.sum()),
-        "reports_excluded": int((~not_retrieved).sum()),
-        "reports_excluded_by_reason": _reasons(ft_excluded[~not_retrieved]),
-        "awaiting_full_text": int((screened["awaiting_stage"] == "full_text").sum()),
-        "studies_included": int((screened["status"] == "included").sum()),
-    }
-
-
-def _reasons(frame: pd.DataFrame) -> dict[str, int]:
-    counts = Counter(str(r) if r else "no reason given" for r in frame["exclusion_reason"])
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

@@ -6,23 +6,23 @@ conflict, title_abstract_decision). Identification is split into databases and o
 (websites, organisations, reference lists — a `reflist` source or a platform naming a website or
 organisation), as the PRISMA 2020 flow diagram does.
 
-Invariants (`check`): identified = records deduplicated; records − duplicates = works screened;
-screened = excluded + sought + pending at title/abstract; sought = not retrieved + assessed;
-assessed = excluded + included + pending at full text; included = the rows of included.csv. A
-broken one is a StageError naming the step and the numbers, instead of a diagram with wrong numbers.
+The screening counts and their sums are `stages.screen.flow`'s (the same as `slr screen status`
+and the screen manifest). Invariants (`check`): identified = records deduplicated; records −
+duplicates = works screened; then flow's sums (screened = excluded + sought + awaiting +
+conflicts; sought = not retrieved + assessed; assessed = excluded + included + awaiting +
+conflicts); included = the rows of included.csv. A broken one is a StageError naming the step
+and the numbers, instead of a diagram with wrong numbers.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from ...errors import StageError
-
-NOT_RETRIEVED = ("not retrieved", "no full text")
+from ..screen.flow import count_rules, prisma_counts
 
 
 def is_other_method(row: dict[str, Any]) -> bool:
@@ -39,14 +39,16 @@ class Prisma:
     records_screened: int
     records_excluded: int
     records_excluded_by_reason: dict[str, int]
-    pending_title_abstract: int
+    awaiting_title_abstract: int
     reports_sought: int
     reports_not_retrieved: int
     reports_assessed: int
     reports_excluded: int
     reports_excluded_by_reason: dict[str, int]
-    pending_full_text: int
+    awaiting_full_text: int
     studies_included: int
+    conflicts_title_abstract: int = 0
+    conflicts_full_text: int = 0
     notes: list[str] = field(default_factory=list)
 
     def rows(self) -> list[tuple[str, str, int]]:
@@ -58,20 +60,21 @@ class Prisma:
                 ("Screening", "Records screened (title/abstract)", self.records_screened),
                 ("Screening", "Records excluded", self.records_excluded)]
         out += [("Screening", f"Records excluded: {reason}", n) for reason, n in self.records_excluded_by_reason.items()]
-        out += [("Screening", "Records awaiting a title/abstract decision", self.pending_title_abstract),
+        out += [("Screening", "Records awaiting a title/abstract decision", self.awaiting_title_abstract)]
+        if self.conflicts_title_abstract:
+            out.append(("Screening", "Records in conflict at title/abstract", self.conflicts_title_abstract))
+        out += [
                 ("Screening", "Reports sought for retrieval", self.reports_sought),
                 ("Screening", "Reports not retrieved", self.reports_not_retrieved),
                 ("Screening", "Reports assessed for eligibility", self.reports_assessed),
                 ("Screening", "Reports excluded", self.reports_excluded)]
         out += [("Screening", f"Reports excluded: {reason}", n) for reason, n in self.reports_excluded_by_reason.items()]
-        out += [("Screening", "Reports awaiting a full-text decision", self.pending_full_text),
+        out += [("Screening", "Reports awaiting a full-text decision", self.awaiting_full_text)]
+        if self.conflicts_full_text:
+            out.append(("Screening", "Reports in conflict at full text", self.conflicts_full_text))
+        out += [
                 ("Included", "Studies included in the review", self.studies_included)]
         return out
-
-
-def _reasons(values: pd.Series) -> dict[str, int]:
-    counts = Counter(str(v) if isinstance(v, str) and v else "no reason given" for v in values)
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def prisma(search_log: pd.DataFrame, dedupe_counts: dict[str, Any], screened: pd.DataFrame) -> Prisma:
@@ -82,26 +85,15 @@ def prisma(search_log: pd.DataFrame, dedupe_counts: dict[str, Any], screened: pd
         name = str(row.get("database") or row["source"])
         target = others if is_other_method(row) else databases
         target[name] = target.get(name, 0) + int(row.get("records_read") or 0)
-    status = screened["status"]
-    conflict_stage = screened["conflict"].fillna("").str.split(":").str[0]
-    at_ta = (screened["awaiting_stage"] == "title_abstract") | (conflict_stage == "title_abstract")
-    at_ft = (screened["awaiting_stage"] == "full_text") | (conflict_stage == "full_text")
-    excluded_ta = screened[screened["excluded_at"] == "title_abstract"]
-    excluded_ft = screened[screened["excluded_at"] == "full_text"]
-    not_retrieved = excluded_ft["exclusion_reason"].fillna("").str.lower().str.contains("|".join(NOT_RETRIEVED))
-    sought = int(screened["title_abstract_decision"].isin(["include", "maybe"]).sum())
+    counts = prisma_counts(screened)
+    screening = {name: counts[name] for name in (
+        "records_screened", "records_excluded", "records_excluded_by_reason", "awaiting_title_abstract",
+        "conflicts_title_abstract", "reports_sought", "reports_not_retrieved", "reports_assessed", "reports_excluded",
+        "reports_excluded_by_reason", "awaiting_full_text", "conflicts_full_text", "studies_included")}
     result = Prisma(
         databases=databases, other_methods=others,
         records_identified=sum(databases.values()) + sum(others.values()),
-        duplicates_removed=int(dedupe_counts.get("records", 0)) - int(dedupe_counts.get("works", 0)),
-        records_screened=len(screened), records_excluded=len(excluded_ta),
-        records_excluded_by_reason=_reasons(excluded_ta["exclusion_reason"]),
-        pending_title_abstract=int(at_ta.sum()), reports_sought=sought,
-        reports_not_retrieved=int(not_retrieved.sum()), reports_assessed=sought - int(not_retrieved.sum()),
-        reports_excluded=int((~not_retrieved).sum()),
-        reports_excluded_by_reason=_reasons(excluded_ft.loc[~not_retrieved, "exclusion_reason"]),
-        pending_full_text=int(at_ft.sum()), studies_included=int((status == "included").sum()),
-    )
+        duplicates_removed=int(dedupe_counts.get("records", 0)) - int(dedupe_counts.get("works", 0)), **screening)
     result.notes.append(f"dedupe counted {dedupe_counts.get('records')} records in and {dedupe_counts.get('works')} works")
     return result
 
@@ -114,14 +106,8 @@ def check(p: Prisma, dedupe_counts: dict[str, Any], included_rows: int | None = 
          "records identified (search log) = records deduplicated (02_dedupe)", "run `slr dedupe` after `slr search`"),
         ("deduplication", p.records_identified - p.duplicates_removed, p.records_screened,
          "records identified − duplicates removed = works screened", "run `slr screen` after `slr dedupe`"),
-        ("title/abstract screening", p.records_screened,
-         p.records_excluded + p.reports_sought + p.pending_title_abstract,
-         "screened = excluded + sought for retrieval + awaiting", "run `slr screen` again"),
-        ("retrieval", p.reports_sought, p.reports_not_retrieved + p.reports_assessed,
-         "sought = not retrieved + assessed", "run `slr screen` again"),
-        ("full-text assessment", p.reports_assessed, p.reports_excluded + p.studies_included + p.pending_full_text,
-         "assessed = excluded + included + awaiting", "run `slr screen` again"),
     ]
+    steps += [(step, left, right, rule, "run `slr screen` again") for step, left, right, rule in count_rules(asdict(p))]
     if included_rows is not None:
         steps.append(("inclusion", p.studies_included, included_rows,
                       "works included in screened.csv = rows of included.csv", "run `slr screen` again"))

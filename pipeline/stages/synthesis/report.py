@@ -52,9 +52,12 @@ def report_markdown(*, protocol: Any, search_log: pd.DataFrame, p: Prisma, rq_ta
               f"{p.reports_sought} reports were sought, {p.reports_not_retrieved} not retrieved, {p.reports_assessed} "
               f"assessed and {p.reports_excluded} excluded; {p.studies_included} studies are included.", "",
               "![PRISMA 2020 flow diagram](prisma.png)", ""]
-    if p.pending_title_abstract or p.pending_full_text:
-        lines += [f"{p.pending_title_abstract} records await a title/abstract decision and {p.pending_full_text} a "
+    if p.awaiting_title_abstract or p.awaiting_full_text:
+        lines += [f"{p.awaiting_title_abstract} records await a title/abstract decision and {p.awaiting_full_text} a "
                   "full-text decision.", ""]
+    if p.conflicts_title_abstract or p.conflicts_full_text:
+        lines += [f"Reviewers disagree on {p.conflicts_title_abstract} records at title/abstract and "
+                  f"{p.conflicts_full_text} at full text, still to resolve.", ""]
     for rq, table in rq_tables.items():
         top = table[table["sources"] > 0].sort_values(["sources", "code"], ascending=[False, True])
         lines += [f"### {rq}: {protocol.research_questions.get(rq, '')}", ""]
