@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -313,7 +314,7 @@ class Protocol:
 
     def section_checksum(self, *names: str) -> str:
         """A checksum of the named protocol sections, so a stage is stale only when its part changes."""
-        raw = yaml.safe_load(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        raw = load_yaml(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
         chosen = {name: (raw or {}).get(name) for name in names}
         return hashlib.sha256(repr(sorted(chosen.items())).encode()).hexdigest()
 
@@ -346,14 +347,39 @@ def load_protocol(path: Path | str, root: Path | str | None = None) -> Protocol:
     return dataclasses.replace(protocol, root=root.resolve(), path=path, checksum=checksum)
 
 
+class Yaml12Loader(yaml.SafeLoader):
+    """`yaml.SafeLoader` with YAML 1.2's booleans: only true and false.
+
+    PyYAML follows YAML 1.1, where yes, no, on, off, y and n are booleans too: `include: [NO]`
+    (Norway) became False. Here those words stay text; true/True/TRUE and false/False/FALSE
+    remain booleans.
+    """
+
+
+Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                   list("tTfF"))
+
+
+_WORD_BOOLS = {"yes": True, "on": True, "y": True, "no": False, "off": False, "n": False}
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text safely, with YAML 1.2's booleans (`Yaml12Loader`)."""
+    return yaml.load(text, Loader=Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+
+
 def read_yaml(path: Path) -> tuple[str, Any]:
-    """A YAML file's text and its data (`safe_load`), or a ConfigError naming the line."""
+    """A YAML file's text and its data (`load_yaml`: safe, YAML 1.2 booleans), or a ConfigError naming the line."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
     try:
-        return text, yaml.safe_load(text)
+        return text, load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -443,6 +469,10 @@ class _Loader:
             except ValueError:
                 self.fail(where, f'"{value}" is not a date', hint="write dates as YYYY-MM-DD")
         if hint is bool:
+            # YAML 1.1's yes/no/on/off are text under YAML 1.2 (`Yaml12Loader`); where a true/false
+            # is expected they still mean one, so older protocols keep working.
+            if isinstance(value, str) and value.strip().lower() in _WORD_BOOLS:
+                return _WORD_BOOLS[value.strip().lower()]
             if not isinstance(value, bool):
                 self.fail(where, f"expected true or false, got {_kind(value)}")
             return value

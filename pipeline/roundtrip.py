@@ -82,6 +82,8 @@ class ExportInfo:
     version: str = __version__
     #: Each row's record ids (hidden in the sheet), in the order of `ids`; empty when not used.
     record_ids: tuple[str, ...] = ()
+    #: Each row's stage, where rows differ in it (conflicts at either phase); empty when not used.
+    row_stages: tuple[str, ...] = ()
 
     @property
     def checksum(self) -> str:
@@ -90,7 +92,7 @@ class ExportInfo:
     def signature(self, key: bytes) -> str:
         """HMAC-SHA256 of the export's identity under the review's key."""
         identity = [self.review, self.kind, self.stage, self.reviewer, self.exported_at, list(self.ids),
-                    list(self.record_ids)]
+                    list(self.record_ids)] + ([list(self.row_stages)] if self.row_stages else [])
         message = json.dumps(identity, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         return hmac.new(key, message, hashlib.sha256).hexdigest()
 
@@ -108,6 +110,8 @@ class ExportInfo:
         rows = {"id": list(self.ids)}
         if self.record_ids:
             rows["record_ids"] = list(self.record_ids)
+        if self.row_stages:
+            rows["stage"] = list(self.row_stages)
         return [Sheet(INFO_SHEET, meta, columns=[Column("value", width=40)], hidden=True, filters=False),
                 Sheet(ROWS_SHEET, pd.DataFrame(rows), hidden=True, filters=False)]
 
@@ -124,10 +128,12 @@ def read_export_info(path: Path, book: Any, key: bytes) -> ExportInfo:
     table = read_sheet(path, ROWS_SHEET, required=["id"], book=book)
     ids = tuple(str(v) for v in table["id"] if v is not None)
     record_ids = tuple("" if v is None else str(v) for v in table["record_ids"]) if "record_ids" in table else ()
+    row_stages = tuple("" if v is None else str(v) for v in table["stage"]) if "stage" in table else ()
     info = ExportInfo(review=values.get("review", ""), kind=values.get("kind", ""), ids=ids,
                       stage=values.get("stage", ""), reviewer=values.get("reviewer", ""),
                       exported_at=values.get("exported_at", ""), version=values.get("slr_version", ""),
-                      record_ids=record_ids if len(record_ids) == len(ids) else ())
+                      record_ids=record_ids if len(record_ids) == len(ids) else (),
+                      row_stages=row_stages if len(row_stages) == len(ids) else ())
     if values.get("checksum") and values["checksum"] != info.checksum:
         raise WorkbookError(f'{path}: the hidden sheet "{ROWS_SHEET}" was changed after export '
                             "(its checksum does not match)", hint="import the workbook as slr wrote it")
@@ -169,6 +175,8 @@ def check_rows(path: Path, sheet: str, frame: pd.DataFrame, info: ExportInfo, id
     expected = set(info.ids)
     signed = info.record_ids_of()
     hidden = frame["record_ids"].tolist() if signed and "record_ids" in frame.columns else None
+    stages = dict(zip(info.ids, info.row_stages, strict=True)) if info.row_stages else {}
+    shown = frame["stage"].tolist() if stages and "stage" in frame.columns else None
     seen: dict[str, int] = {}
     for position, (row, value) in enumerate(zip(frame["_row"], ids, strict=True)):
         if not value:
@@ -188,6 +196,10 @@ def check_rows(path: Path, sheet: str, frame: pd.DataFrame, info: ExportInfo, id
                 raise WorkbookError(f"{where}, cell {column_ref(frame, 'record_ids', int(row))}: the hidden record_ids "
                                     f'of {id_column} "{value}" were changed after export',
                                     hint=f'restore the cell to "{signed[value]}" (undo the edit), or re-export')
+        if shown is not None and ("" if shown[position] is None else str(shown[position]).strip()) != stages[value]:
+            raise WorkbookError(f"{where}, cell {column_ref(frame, 'stage', int(row))}: the stage of {id_column} "
+                                f'"{value}" was changed after export (exported: "{stages[value]}")',
+                                hint="restore the cell (undo the edit); the stage says where the conflict is")
         seen[value] = int(row)
     return [i for i in info.ids if i not in seen]
 

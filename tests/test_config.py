@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import ApiSource, FileSource, load_protocol
+from pipeline.config import ApiSource, FileSource, load_protocol, load_yaml
 from pipeline.errors import ConfigError
 
 ROOT = Path(__file__).parent.parent
@@ -90,3 +90,14 @@ def test_unknown_source_name_suggests(tmp_path: Path) -> None:
     protocol = load_protocol(write(tmp_path, BASE), root=tmp_path)
     with pytest.raises(ConfigError, match=r'no source named "b"'):
         protocol.source("b")
+
+
+def test_yaml_12_keeps_norway_and_other_words_as_text(tmp_path: Path) -> None:
+    """Issue 13 case 7: YAML 1.1 read `geography: {include: [NO]}` (Norway) as False."""
+    text = BASE + ("screening:\n  accept_proposals: yes\n  geography: {include: [NO, SE]}\n"
+                   "  reasons: [no, on, off, yes]\n")
+    protocol = load_protocol(write(tmp_path, text), root=tmp_path)
+    assert list(protocol.screening.geography.include) == ["NO", "SE"]
+    assert list(protocol.screening.reasons) == ["no", "on", "off", "yes"]
+    assert protocol.screening.accept_proposals is True  # where true/false is expected, yes still means true
+    assert load_yaml("a: [true, False, TRUE, no, Off, y]") == {"a": [True, False, True, "no", "Off", "y"]}

@@ -95,7 +95,8 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     if len(conflicted):
         conflicted["conflict_stage"] = conflicted["conflict"].str.split(":").str[0]
         info = ExportInfo(review=ctx.protocol.id, kind="conflicts", ids=tuple(conflicted["work_id"]),
-                          exported_at=started.isoformat(), record_ids=_record_ids(conflicted))
+                          exported_at=started.isoformat(), record_ids=_record_ids(conflicted),
+                          row_stages=tuple(conflicted["conflict_stage"]))
         write_workbook(conflicts_path, [conflicts_sheet(conflicted, *vocab, highlight), *info.sheets(key)])
     elif conflicts_path.exists():
         conflicts_path.unlink()  # fully imported (checked above), and no conflicts left

@@ -55,7 +55,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # Zotero's "Item Type" before a plain "type": Zotero also has a "Type" column (a thesis's
     # "Doctoral dissertation"), empty for most items.
     "doc_type": ("Document Type", "Item Type", "ENTRYTYPE", "ref_type", "DT", "Publication Type", "publicationtype",
-                 "document_type", "Reference Type", "type", "pubtype", "Study type"),
+                 "document_type", "doc_type", "Reference Type", "type", "pubtype", "Study type"),
     "language": ("language", "Language of Original Document", "LA", "Languages"),
     "keywords": ("keywords", "Author Keywords", "DE", "Manual Tags", "Automatic Tags", "Index Keywords",
                  "Keywords Plus", "subject", "Subjects", "descriptors", "Emtree Medical Index Terms", "tags",

@@ -456,3 +456,23 @@ def test_a_workbook_of_another_review_with_the_same_id_is_refused(review: Path, 
     assert slr(review, "screen", "import", str(foreign)) == 5
     assert "do not match their signature" in capsys.readouterr().err
     assert not ledger(review).exists()
+
+
+def test_the_stage_of_a_conflict_is_checked(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 13 case 6: editing where a row is filed (its stage) moved the decision to another phase."""
+    (review / "config" / "review.yaml").write_text(PROTOCOL + "  reviewers: 2\n")
+    assert slr(review, "screen", "--reviewer", "ana", "--reviewer", "bo") == 0
+    fill(book(review, "ana"), {2: ("include",)})
+    fill(book(review, "bo"), {2: ("exclude", "not about micro-credentials")})
+    assert slr(review, "screen", "import", str(book(review, "ana")), str(book(review, "bo"))) == 0
+    assert slr(review, "screen") == 0
+    conflicts = workbooks(review) / "screening_conflicts.xlsx"
+    fill(conflicts, {2: ("include",)})
+    wb = load_workbook(conflicts)
+    wb["Conflicts"]["B2"] = "full_text"
+    wb.save(conflicts)
+    before = ledger(review).read_bytes()
+    capsys.readouterr()
+    assert slr(review, "screen", "import", str(conflicts)) == 5
+    assert 'cell B2: the stage of work_id' in capsys.readouterr().err
+    assert ledger(review).read_bytes() == before

@@ -358,3 +358,10 @@ def test_cli_protocol_mistakes_change_nothing(tmp_path: Path, capsys: pytest.Cap
 def test_shared_tables(path: str, count: int) -> None:
     frame, _, _ = _read(SHARED / path)
     assert len(frame) == count and frame["record_id"].is_unique
+
+
+def test_a_doc_type_column_is_read() -> None:
+    """Issue 13 case 7: a `doc_type` header was not an alias; the demo's own seeds.csv lost its types."""
+    seeds = Path(__file__).parents[2] / "data" / "demo" / "imports" / "seeds.csv"
+    frame, _, fmt = _read(seeds)
+    assert fmt == "csv" and frame["doc_type"].tolist() == ["web page", "web page"]
