@@ -47,3 +47,13 @@ def _no_network() -> Iterator[None]:
         patch.setattr(socket.socket, "connect", connect)
         patch.setattr(socket, "getaddrinfo", resolve)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _writes_not_confined() -> Iterator[None]:
+    """Each test starts with writes unconfined (Context.load confines them to its review root)."""
+    from pipeline.store import confine_writes
+
+    confine_writes(None)
+    yield
+    confine_writes(None)

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import Protocol, load_protocol
-from ..store import ReviewStore, sha256_file
+from ..store import ReviewStore, confine_writes, sha256_file
 
 Echo = Callable[[str], None]
 #: A progress callback: (records done, reported total or None).
@@ -52,6 +52,7 @@ class Context:
     def load(cls, root: Path | str = ".", config: Path | str = "config/review.yaml", **kwargs: Any) -> "Context":
         root = Path(root).resolve()
         protocol = load_protocol(config, root=root)
+        confine_writes(root)  # from here on, every write must land under the review root
         return cls(root=root, protocol=protocol, store=ReviewStore(root, protocol.id), **kwargs)
 
     def manifest(self, stage: str, *, inputs: list[Path], sections: tuple[str, ...], counts: dict[str, Any],

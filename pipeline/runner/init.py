@@ -6,7 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..errors import PipelineError
-from ..store import write_text
+from ..store import make_dirs, write_text
 
 
 def init_review(directory: Path, review_id: str = "myreview") -> list[Path]:
@@ -19,7 +19,7 @@ def init_review(directory: Path, review_id: str = "myreview") -> list[Path]:
                             hint="edit it, or choose another folder for a new review")
     created = []
     for folder in (directory / "config", directory / "data" / review_id / "imports", directory / "outputs"):
-        folder.mkdir(parents=True, exist_ok=True)
+        make_dirs(folder)
         created.append(folder)
     write_text(protocol, _template("review.yaml").replace("__REVIEW_ID__", review_id))
     codebook = directory / "config" / "codebook.yaml"
