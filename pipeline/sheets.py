@@ -27,6 +27,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter, quote_sheetname
 from python_calamine import CalamineWorkbook
 
+from . import xlsx_guard
 from .errors import WorkbookError, did_you_mean
 from .store import FORMULA_FIRST, atomic_path, escape_cell, paused_gc, unescape_cell
 from .xlsx_bulk import BulkWorksheet
@@ -299,13 +300,18 @@ class Book:
     _formula_sheets: set[str]
 
     def rows(self, sheet: str) -> list[list[Any]]:
-        if sheet in self._formula_sheets:
-            book = load_workbook(self.path, read_only=True, data_only=False, rich_text=False)
-            try:
-                return [list(r) for r in book[sheet].iter_rows(values_only=True)]
-            finally:
-                book.close()
-        return self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        try:
+            if sheet in self._formula_sheets:
+                book = load_workbook(self.path, read_only=True, data_only=False, rich_text=False)
+                try:
+                    return [list(r) for r in book[sheet].iter_rows(values_only=True)]
+                finally:
+                    book.close()
+            return self._calamine.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as exc:  # damaged sheet XML: calamine and openpyxl raise many types
+            raise WorkbookError(f'{self.path}, sheet "{sheet}": the sheet cannot be read '
+                                f"({type(exc).__name__}: {str(exc)[:200]})",
+                                hint="open the workbook in Excel and save it again as .xlsx, or re-export it") from None
 
 
 def open_workbook(path: Path) -> Book:
@@ -316,6 +322,7 @@ def open_workbook(path: Path) -> Book:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError(f"{path}: not an Excel workbook (.xlsx)",
                             hint="save the file as an Excel workbook (.xlsx) and import that")
+    xlsx_guard.check(path)  # sizes, sheet areas and DTDs, before any parser sees the file
     try:
         with zipfile.ZipFile(path) as archive:
             formulas = {name for name in archive.namelist()
