@@ -28,7 +28,7 @@ import requests
 
 from ..config import API_TYPES, ApiSource
 from ..errors import SourceError
-from .connector import QueryRejected, Step
+from .connector import BadPage, QueryRejected, Step
 from .http import RATES, PoliteSession, Redactor, RequestRejected, SourceClient, user_agent
 from .raw import KeptPage, RawRun, new_run, resumable, run_to_rebuild, signature
 
@@ -125,7 +125,19 @@ def _rebuild_pages(source: ApiSource, module: ModuleType, run: RawRun, progress:
 
 
 def _parse(module: ModuleType, body: str, step: Step, source: ApiSource) -> Any:
-    return module.parse(body, step, source)
+    """The connector's page, or a SourceError naming the source and the request when the response
+    has a shape the connector does not expect (`"results": [1]`, a string where an object belongs):
+    a parser's KeyError or TypeError is the database's surprise, not a bug to report."""
+    try:
+        return module.parse(body, step, source)
+    except (BadPage, QueryRejected, SourceError):
+        raise
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        request = requests.Request("GET", step.url, params=step.params).prepare().url or step.url
+        raise SourceError(f"{source.name}: the {source.type} response to {request} does not have the shape slr "
+                          f"expects ({type(exc).__name__}: {str(exc)[:200]})",
+                          hint="the database may have changed its API, or base_url points at another service; "
+                               "check base_url (or SLR_<TYPE>_URL) and report it if the address is right") from None
 
 
 def _tag(records: list[dict[str, Any]], fetched_at: str, run_id: str) -> list[dict[str, Any]]:

@@ -137,3 +137,20 @@ def test_a_dripping_page_then_the_real_one(server: ReplayServer, http: PoliteSes
     run = search(api_source(server, "openalex", query="altmetrics"), http, tmp_path)
     assert (len(run.records), run.log["retries"], run.log["complete"]) == (2, 1, True)
     assert run.log["errors"].startswith("no complete response within 1 s")
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b'{"meta": {"count": 1, "next_cursor": null}, "results": [1]}', "AttributeError"),
+    (b'{"meta": {"count": 1, "next_cursor": null}, "results": [{"id": "https://openalex.org/W1", '
+     b'"title": "T", "authorships": [{"author": "a string"}]}]}', "AttributeError"),
+])
+def test_openalex_of_an_unexpected_shape_is_a_located_error(body: bytes, said: str, server: ReplayServer,
+                                                            http: PoliteSession, tmp_path: Path) -> None:
+    # Before: exit 70, "a bug in slr". Made-up bodies: the real API never answered so.
+    server.add("/works", Reply(200, body, JSON))
+    with pytest.raises(SourceError) as error:
+        search(api_source(server, "openalex", query="altmetrics"), http, tmp_path)
+    message = str(error.value)
+    assert message.startswith(f"openalex: the openalex response to {server.url}/works?search=altmetrics")
+    assert f"does not have the shape slr expects ({said}" in message
+    assert "Hint: the database may have changed its API, or base_url points at another service" in message
