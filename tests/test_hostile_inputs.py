@@ -345,3 +345,9 @@ def test_atomic_path_keeps_nothing_behind_on_failure(tmp_path: Path) -> None:
         tmp.write_text("half")
         raise RuntimeError("killed")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_init_refuses_an_id_that_is_not_a_plain_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", str(tmp_path / "r"), "--id", "../../escape"]) == 2
+    assert capsys.readouterr().err.startswith('Error: --id "../../escape" is not a plain name: letters, digits')
+    assert not (tmp_path / "r").exists() and not (tmp_path.parent / "escape").exists()
