@@ -29,7 +29,7 @@ import requests
 from ..config import API_TYPES, ApiSource
 from ..errors import SourceError
 from .connector import BadPage, QueryRejected, Step
-from .http import RATES, PoliteSession, Redactor, RequestRejected, SourceClient, user_agent
+from .http import RATES, PoliteSession, limits_from_env, Redactor, RequestRejected, SourceClient, user_agent
 from .raw import KeptPage, RawRun, new_run, resumable, run_to_rebuild, signature
 
 Progress = Callable[[int, "int | None"], None]
@@ -69,7 +69,8 @@ def run_api_source(source: ApiSource, raw_dir: Path, *, run_id: str, offline: bo
     sig = signature(source.type, source.query, source.filters)
     if offline:
         return _rebuild(source, module, run_to_rebuild(raw_dir, sig, source.name), progress)
-    http = session if isinstance(session, PoliteSession) else PoliteSession(session=session or requests.Session())
+    http = session if isinstance(session, PoliteSession) else \
+        PoliteSession(session=session or requests.Session(), **limits_from_env(env))
     return _Search(source, module, Path(raw_dir), run_id, sig, http, env, progress).run()
 
 

@@ -401,8 +401,14 @@ class SourceClient:
                                   hint="check the source's base_url (or SLR_<TYPE>_URL)")
             if _origin(target) != origin:
                 # Another host, port or scheme: it gets no key, no contact address, no cookie.
+                # A server that copies our query into its Location would hand the key on in the URL.
                 secret = {k.lower() for k in self.auth_headers} | SECRET_HEADERS
                 send_headers = {k: v for k, v in send_headers.items() if k.lower() not in secret}
+                send_headers["User-Agent"] = user_agent(None)  # ours names the contact address
+                parts = urlsplit(target)
+                query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                         if k.lower() not in SECRET_PARAMS and k not in self.auth_params]
+                target = urlunsplit(parts._replace(query=urlencode(query)))
             method = "GET" if response.status_code == 303 else method
             url, send_params = target, None
         raise SourceError(f"{self.label}: more than {self.http.max_redirects} redirects ({where})",
@@ -447,6 +453,25 @@ class SourceClient:
         }.get(status, "check the query and the source's settings")
         return RequestRejected(f"{self.label}: HTTP {status}: {detail or 'no message'} ({where}); query: {self.query}",
                                hint=self.hints.get(status, default), status=status, detail=detail)
+
+
+#: Environment variables that tighten the request bounds (the attack battery and slow-network
+#: users): seconds per request, bytes per body, retries per request.
+LIMIT_ENV = {"SLR_HTTP_DEADLINE": ("deadline", float), "SLR_HTTP_MAX_BODY": ("max_body", int),
+             "SLR_HTTP_RETRIES": ("max_retries", int)}
+
+
+def limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """PoliteSession keyword arguments from `LIMIT_ENV` variables that are set (a bad value is an error)."""
+    out: dict[str, Any] = {}
+    for name, (key, kind) in LIMIT_ENV.items():
+        if env.get(name):
+            try:
+                out[key] = kind(env[name])
+            except ValueError:
+                raise SourceError(f'{name}="{env[name]}" is not a {"number" if kind is float else "whole number"}',
+                                  hint=f"unset {name}, or set it to a positive number") from None
+    return out
 
 
 class _DeadlinePassed(Exception):

@@ -49,6 +49,22 @@ def test_a_redirect_to_another_host_gets_no_api_key(server: ReplayServer, other:
     assert all(KEY not in str(r) for r in other.requests)
 
 
+def test_a_redirect_that_copies_the_query_to_another_host_loses_the_key(server: ReplayServer, other: ReplayServer,
+                                                                        http: PoliteSession, tmp_path: Path) -> None:
+    # OpenAlex sends its key as a parameter: a server copying the query into its Location would
+    # hand it on in the URL.
+    other.add("/works", Reply(200, PAGE1, JSON), cursor="*")
+    other.add("/works", Reply(200, PAGE2, JSON), cursor="IlsnLUluZmluaXR5JywgMCwgJ2h0dHBzOi8vb3BlbmFsZXgub3JnL1czMDQ1OTIxODkxJ10i")
+    server.add("/works", Reply(302, b"", {"Location": other.url + "/works?{query}"}))
+    run = search(api_source(server, "openalex", query="altmetrics"), http, tmp_path,
+                 env={"OPENALEX_API_KEY": "oa-key-98765", "SLR_MAILTO": "me@example.org"})
+    assert len(run.records) == 2
+    assert server.requests[0]["params"]["api_key"] == "oa-key-98765"
+    assert all("oa-key" not in str(r) and "me%40example" not in str(r) and "me@example" not in str(r)
+               for r in other.requests)
+    assert "me@example.org" in server.requests[0]["headers"]["User-Agent"]
+
+
 def test_a_redirect_on_the_same_host_keeps_the_key(server: ReplayServer, http: PoliteSession, tmp_path: Path) -> None:
     server.replay(BULK, "query", "token")
     server.add("/old/paper/search/bulk", Reply(307, b"", {"Location": "/graph/v1/paper/search/bulk?{query}"}))
