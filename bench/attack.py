@@ -136,6 +136,7 @@ def files(folder: Path) -> set[Path]:
 def records(root: Path) -> list[dict[str, str]]:
     import csv
 
+    csv.field_size_limit(1 << 30)
     path = root / "outputs" / "t" / "01_search" / "records.csv"
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -453,7 +454,8 @@ def resources_parsers(base: Path) -> list[Outcome]:
         out.append(Outcome("6 YAML and BibTeX", name, verdict, f"{detail} ({ran.seconds:.1f} s)"))
     for size in (1 << 20, 8 << 20):
         root = review(base / f"bib{size}", "r", file_source("bib", "data/t/imports/big.bib"))
-        huge = ("LaTeX {\\\"u} and \\& text. " * (size // 24 + 1))[:size]
+        unit = "LaTeX {\\\"u} and \\& text. "
+        huge = unit * (size // len(unit))  # whole units: the braces stay balanced
         (root / "data" / "t" / "imports" / "big.bib").write_text(
             "@article{k1,\n title={{\\\"U}ber badges},\n author={M{\\\"u}ller, Ana},\n abstract={" + huge + "},\n"
             " year={2021}\n}\n@article{k2,\n title={Second},\n year={2022}\n}\n", encoding="utf-8")
@@ -537,9 +539,10 @@ def corruption(base: Path) -> list[Outcome]:
         verdict, detail = verdict_of(ran, expect_refusal=False)
         if verdict == "refused":
             titles = [r["title"] for r in records(root)] if ran.code == 0 else []
-            differ = sum(1 for a, b in zip(titles, clean) if a != b)
+            differ = len(set(clean) - set(titles))  # records.csv is ordered by id, which follows content
             log = (root / "outputs" / "t" / "01_search" / "search_log.csv").read_text(encoding="utf-8") if ran.code == 0 else ""
-            if len(titles) != len(clean) or differ > name.count("byte") * 3 or "not valid UTF-8" not in log:
+            expected = 3 if "three" in name else 1
+            if len(titles) != len(clean) or differ > expected or "not valid UTF-8" not in log:
                 verdict, detail = "lost", f"{len(titles)} records, {differ} titles changed"
             else:
                 detail = f"{len(titles)} records, {differ} title(s) with U+FFFD, lines named in the log"
@@ -554,7 +557,7 @@ def corruption(base: Path) -> list[Outcome]:
     verdict, detail = verdict_of(ran, expect_refusal=False)
     if verdict == "refused":
         got, want = [r["title"] for r in records(root)], [r["title"] for r in records(clean_ris)]
-        differ = sum(1 for a, b in zip(got, want) if a != b)
+        differ = len(set(want) - set(got))
         verdict, detail = ("refused", f"{len(got)} records, {differ} title changed") if len(got) == len(want) and differ <= 1 \
             else ("lost", f"{len(got)} of {len(want)} records, {differ} titles changed")
     out.append(Outcome("8 silent corruption", "RIS: one latin-1 byte", verdict, detail))

@@ -351,3 +351,14 @@ def test_init_refuses_an_id_that_is_not_a_plain_name(tmp_path: Path, capsys: pyt
     assert main(["init", str(tmp_path / "r"), "--id", "../../escape"]) == 2
     assert capsys.readouterr().err.startswith('Error: --id "../../escape" is not a plain name: letters, digits')
     assert not (tmp_path / "r").exists() and not (tmp_path.parent / "escape").exists()
+
+
+def test_an_unclosed_quote_on_the_last_line_is_refused(tmp_path: Path) -> None:
+    from pipeline.config import FileSource
+    from pipeline.sources import tabular
+
+    path = tmp_path / "last.csv"
+    path.write_text('Title,Year\nA,2020\n"B unclosed,2021\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 3: a quote \(\"\) opened on this line is never closed, so the rest "
+                                         "of the line would be read as one cell"):
+        tabular.read(path, FileSource(name="u", path=path))

@@ -88,10 +88,9 @@ def _check_closed(text: str, start: int, end: int, path: Path, sep: str) -> None
     """Refuse a table whose last record opens a quote it never closes.
 
     Python's csv reader then takes every following line, up to the end of the file, as one cell,
-    and the rows in it are lost without a word. Only the last record can end so; it is parsed
-    again strictly, which says "unexpected end of data" when the quote is still open."""
-    if end <= start:
-        return
+    and the rows in it are lost without a word (on the last line, the cells after the quote).
+    Only the last record can end so; it is parsed again strictly, which says "unexpected end of
+    data" when the quote is still open."""
     newline = "\n" if "\n" in text else "\r"
     offset = 0
     for _ in range(start - 1):
@@ -102,8 +101,9 @@ def _check_closed(text: str, start: int, end: int, path: Path, sep: str) -> None
             pass
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
-            raise InputError(f"{path}, line {start}: a quote (\") opened on this line is never closed, so the "
-                             f"{end - start} line(s) after it would be read as one cell",
+            after = f"the {end - start} line(s) after it" if end > start else "the rest of the line"
+            raise InputError(f"{path}, line {start}: a quote (\") opened on this line is never closed, so "
+                             f"{after} would be read as one cell",
                              hint="close the quote on that line (or double a quote inside a quoted cell: \"\"), "
                                   "or export the file again") from None
 
