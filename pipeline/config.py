@@ -20,6 +20,7 @@ from typing import Any, Literal, Union
 
 import yaml
 
+from . import yaml_limits
 from .errors import ConfigError, did_you_mean
 from .fields import BIB_FIELDS
 
@@ -32,6 +33,13 @@ _EXTENSIONS = {
 }
 
 
+#: Review ids and source names become folder names (data/<id>/, imports/<name>/, raw/<name>/):
+#: letters, digits, "-" and "_", starting with a letter or digit — no "/", "\\", "." or "..".
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+SLUG_RULE = "letters, digits, - and _ only, starting with a letter or digit (it names a folder)"
+_SLUG: dict[str, Any] = {"slug": True}
+
+
 def _range(low: float | None = None, high: float | None = None) -> dict[str, Any]:
     return {"range": (low, high)}
 
@@ -40,7 +48,7 @@ def _range(low: float | None = None, high: float | None = None) -> dict[str, Any
 class FileSource:
     """Records exported from a database without an open API, or a reference list."""
 
-    name: str
+    name: str = field(metadata=_SLUG)
     path: Path = field(metadata={"must_exist": True})
     type: Literal["file"] = "file"
     format: str | None = field(default=None, metadata={"choices": FILE_FORMATS})
@@ -63,7 +71,7 @@ class FileSource:
 class ApiSource:
     """A live database search through its API (connectors in `pipeline/sources/`)."""
 
-    name: str
+    name: str = field(metadata=_SLUG)
     type: str = field(metadata={"choices": API_TYPES})
     query: str = ""
     filters: dict[str, Any] = field(default_factory=dict)
@@ -291,7 +299,7 @@ class SynthesisConfig:
 class Protocol:
     """A whole review protocol. `root` is the review root every relative path is resolved from."""
 
-    id: str
+    id: str = field(metadata=_SLUG)
     title: str
     research_questions: dict[str, str]
     sources: tuple[Source, ...]
@@ -332,6 +340,9 @@ def load_protocol(path: Path | str, root: Path | str | None = None) -> Protocol:
     if not path.exists():
         raise ConfigError(f"protocol file not found: {path}",
                           hint="pass -c/--config PATH, or create one with `slr init DIR`")
+    if not path.is_file():
+        raise ConfigError(f"{path} is a folder, not a protocol file",
+                          hint="pass -c/--config with the YAML file itself, e.g. config/review.yaml")
     text, data = read_yaml(path)
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the protocol must be a mapping of keys (id, title, research_questions, sources)")
@@ -368,8 +379,9 @@ _WORD_BOOLS = {"yes": True, "on": True, "y": True, "no": False, "off": False, "n
 
 
 def load_yaml(text: str) -> Any:
-    """Parse YAML text safely, with YAML 1.2's booleans (`Yaml12Loader`)."""
-    return yaml.load(text, Loader=Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+    """Parse YAML text safely, with YAML 1.2's booleans (`Yaml12Loader`) and alias expansion
+    bounded (`yaml_limits`)."""
+    return yaml_limits.bounded_load(text, Yaml12Loader)
 
 
 def read_yaml(path: Path) -> tuple[str, Any]:
@@ -378,8 +390,14 @@ def read_yaml(path: Path) -> tuple[str, Any]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"{path} cannot be read ({exc.strerror or type(exc).__name__})",
+                          hint="pass -c/--config with a readable YAML file") from None
     try:
         return text, load_yaml(text)
+    except yaml_limits.TooManyNodes as exc:
+        raise ConfigError(f"{path}: {exc}", hint="write the values out; anchors (&) and aliases (*) may "
+                          f"expand to at most {yaml_limits.MAX_NODES:,} values in all") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -489,6 +507,9 @@ class _Loader:
             if isinstance(value, (dict, list)) or value is None:
                 self.fail(where, f"expected text, got {_kind(value)}")
             text = str(value)
+            if meta.get("slug") and not SLUG.fullmatch(text):
+                self.fail(where, f'"{text}" is not a plain name: {SLUG_RULE}',
+                          hint='e.g. "scopus_2026" or "micro-credentials"')
             choices = meta.get("choices")
             if choices and text not in choices:
                 self.fail(where, f'"{text}" is not one of the allowed values{did_you_mean(text, choices)}',

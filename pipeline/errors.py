@@ -8,6 +8,7 @@ traceback is shown only with `--debug`.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 
@@ -53,6 +54,28 @@ class StageError(PipelineError):
     """A stage cannot run: its inputs are missing, or an invariant broke."""
 
     exit_code = 6
+
+
+#: Longest message shown (characters); the rest is cut with a note (a NUL-filled CSV once put
+#: 5,000 NUL bytes into one message).
+MAX_MESSAGE = 2000
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def render(error: BaseException) -> str:
+    """An error's text as the terminal shows it: control characters made visible (`\\x00`), the
+    message and the hint each cut to `MAX_MESSAGE` characters. The one place messages are rendered."""
+    if isinstance(error, PipelineError):
+        message = _shown(error.message)
+        return message if not error.hint else f"{message}\n  Hint: {_shown(error.hint)}"
+    return _shown(str(error))
+
+
+def _shown(text: str) -> str:
+    text = _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text))
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE] + f" … ({len(text) - MAX_MESSAGE:,} more characters)"
+    return text
 
 
 EXIT_CODES: dict[type[PipelineError], int] = {

@@ -28,6 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter, quote_sheetname
 from python_calamine import CalamineWorkbook
 
+from . import xlsx_guard
 from .errors import WorkbookError, did_you_mean
 from .store import FORMULA_FIRST, atomic_path, escape_cell, paused_gc, unescape_cell
 from .xlsx_bulk import BulkWorksheet
@@ -305,6 +306,16 @@ class Book:
 
     def cells(self, sheet: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:
         """The sheet's rows of values, and the (Excel row, 0-based column) of its formula cells."""
+        try:
+            return self._cells(sheet)
+        except WorkbookError:
+            raise
+        except Exception as exc:  # damaged sheet XML: calamine and openpyxl raise many types
+            raise WorkbookError(f'{self.path}, sheet "{sheet}": the sheet cannot be read '
+                                f"({type(exc).__name__}: {str(exc)[:200]})",
+                                hint="open the workbook in Excel and save it again as .xlsx, or re-export it") from None
+
+    def _cells(self, sheet: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:
         if sheet in self._formula_sheets:
             book = load_workbook(self.path, read_only=True, data_only=False, rich_text=False)
             try:
@@ -345,6 +356,7 @@ def open_workbook(path: Path) -> Book:
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise WorkbookError(f"{path}: not an Excel workbook (.xlsx)",
                             hint="save the file as an Excel workbook (.xlsx) and import that")
+    xlsx_guard.check(path)  # sizes, sheet areas and DTDs, before any parser sees the file
     try:
         with zipfile.ZipFile(path) as archive:
             formulas = {name for name in archive.namelist()

@@ -3,12 +3,16 @@
 `data/<id>/` holds what cannot be regenerated (copies of imported files, raw API pages, ledgers of
 human decisions); `outputs/<id>/NN_stage/` holds what can. Every write goes to a temporary file in
 the same folder and is renamed into place, so a failed command leaves earlier files as they were.
+Every write goes through `atomic_path`, which refuses a target that does not resolve under the review
+root (`confine_writes`; symlinks are followed before the check), gives the file the mode the umask
+asks for (mkstemp alone makes 0600), and removes slr's own temporary files left by a killed run.
 CSV cells that a spreadsheet would run as a formula are written as text (see `escape_cell`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import gc
 import hashlib
@@ -16,14 +20,16 @@ import io
 import json
 import os
 import re
+import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
-from .errors import InputError, StageError
+from .errors import InputError, PipelineError, StageError
 from .stage_table import STAGE_FOLDERS, Ledger, Output
 
 if TYPE_CHECKING:  # pandas loads where a table is read or written, not at start-up
@@ -108,20 +114,109 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
+#: The review root every write must stay under (set by `confine_writes`; None: not confined, e.g.
+#: `slr init` before a review exists or `slr screen simulate --out DIR`, which need no review).
+_WRITE_ROOT: contextvars.ContextVar[Path | None] = contextvars.ContextVar("slr_write_root", default=None)
+#: slr's own temporary files: `.<name>.<8 random characters>.tmp` beside their target.
+TMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")
+#: Temporary files younger than this may belong to a command still running in the same folder.
+STALE_TMP_SECONDS = 60.0
+
+
+class OutsideRootError(PipelineError):
+    """A write would land outside the review root (a hostile id, name or symlink)."""
+
+    exit_code = 2
+
+
+def confine_writes(root: Path | None) -> None:
+    """Make every later write of this process (context) refuse targets outside `root`."""
+    _WRITE_ROOT.set(Path(root).resolve() if root is not None else None)
+
+
+def check_inside_root(path: Path) -> Path:
+    """`path` itself when it resolves (symlinks followed) under the confined review root."""
+    root = _WRITE_ROOT.get()
+    if root is None:
+        return Path(path)
+    resolved = Path(path).resolve()
+    if resolved != root and root not in resolved.parents:
+        raise OutsideRootError(f"refusing to write {path}: it is outside the review root {root}",
+                               hint="review ids and source names are plain names (letters, digits, - and _); "
+                                    "a symlink inside the review must not point outside it")
+    return Path(path)
+
+
+def make_dirs(folder: Path) -> Path:
+    """`mkdir -p` for a folder that must be inside the review root."""
+    check_inside_root(folder)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    check_inside_root(folder)  # a symlink created meanwhile
+    return Path(folder)
+
+
+def _umask() -> int:
+    # os.umask can only be read by setting it; set it back at once (single-threaded at this point).
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+_SWEPT: set[Path] = set()
+
+
+def remove_stale_tmp(folder: Path, *, older_than: float = STALE_TMP_SECONDS) -> list[Path]:
+    """Delete slr's own temporary files a killed command left in `folder` (once per folder and
+    process). Only names matching `TMP_NAME` and older than `older_than` seconds, so a command
+    running at the same moment in the same review keeps its own."""
+    folder = Path(folder)
+    if folder in _SWEPT:
+        return []
+    _SWEPT.add(folder)
+    removed = []
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if TMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    if now - entry.stat(follow_symlinks=False).st_mtime >= older_than:
+                        os.unlink(entry.path)
+                        removed.append(Path(entry.path))
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds.
+
+    The target must resolve under the review root (see `confine_writes`); the file gets
+    0666 & ~umask like any file a program creates, and stale temporary files of earlier killed
+    commands in the same folder are removed first."""
+    path = check_inside_root(Path(path))
+    make_dirs(path.parent)
+    remove_stale_tmp(path.parent)
     handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(handle)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy a file (from anywhere) to `target` inside the review, atomically."""
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+
+
+def remove_file(path: Path) -> None:
+    """Delete an output file of ours (inside the review root)."""
+    check_inside_root(path)
+    Path(path).unlink(missing_ok=True)
 
 
 def write_bytes(path: Path, data: bytes) -> None:

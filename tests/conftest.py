@@ -63,3 +63,11 @@ def copy_demo(target: Path) -> Path:
     shutil.copytree(ROOT / "config", target / "config")
     shutil.copytree(ROOT / "data" / "demo", target / "data" / "demo", ignore=kept_copies)
     return target
+@pytest.fixture(autouse=True)
+def _writes_not_confined() -> Iterator[None]:
+    """Each test starts with writes unconfined (Context.load confines them to its review root)."""
+    from pipeline.store import confine_writes
+
+    confine_writes(None)
+    yield
+    confine_writes(None)

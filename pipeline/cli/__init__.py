@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import __version__
-from ..errors import PipelineError
+from ..errors import PipelineError, render
 from .common import context as _context, state as _state
 
 app = typer.Typer(
@@ -143,12 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     except PipelineError as exc:
         if debug:
             raise
-        typer.echo(f"Error: {exc}", err=True)
+        typer.echo(f"Error: {render(exc)}", err=True)
         return exc.exit_code
     except Exception as exc:  # a bug: say so plainly, without a traceback unless asked
         if debug:
             raise
-        typer.echo(f"Error: internal error ({type(exc).__name__}: {exc}). This is a bug in slr; "
+        typer.echo(f"Error: internal error ({type(exc).__name__}: {render(exc)}). This is a bug in slr; "
                    "re-run with --debug for the traceback and report it.", err=True)
         return 70
     return 0

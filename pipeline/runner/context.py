@@ -14,7 +14,7 @@ from typing import Any
 from .. import __version__
 from ..config import Protocol, load_protocol
 from ..stage_table import STAGES_BY_NAME
-from ..store import ReviewStore
+from ..store import ReviewStore, confine_writes
 from .inputs import Fingerprint, fingerprint
 
 Echo = Callable[[str], None]
@@ -56,6 +56,7 @@ class Context:
     def load(cls, root: Path | str = ".", config: Path | str = "config/review.yaml", **kwargs: Any) -> "Context":
         root = Path(root).resolve()
         protocol = load_protocol(config, root=root)
+        confine_writes(root)  # from here on, every write must land under the review root
         return cls(root=root, protocol=protocol, store=ReviewStore(root, protocol.id), **kwargs)
 
     def begin(self, stage: str) -> dt.datetime:

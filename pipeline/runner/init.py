@@ -5,13 +5,16 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from ..errors import PipelineError
-from ..store import write_text
+from ..config import SLUG, SLUG_RULE
+from ..errors import ConfigError, PipelineError
+from ..store import make_dirs, write_text
 
 
 def init_review(directory: Path, review_id: str = "myreview") -> list[Path]:
     """Create config/, data/<id>/imports/, outputs/, config/review.yaml and a starter
     config/codebook.yaml; never overwrite a file."""
+    if not SLUG.fullmatch(review_id):
+        raise ConfigError(f'--id "{review_id}" is not a plain name: {SLUG_RULE}', hint='e.g. --id microcredentials')
     directory = Path(directory)
     protocol = directory / "config" / "review.yaml"
     if protocol.exists():
@@ -19,7 +22,7 @@ def init_review(directory: Path, review_id: str = "myreview") -> list[Path]:
                             hint="edit it, or choose another folder for a new review")
     created = []
     for folder in (directory / "config", directory / "data" / review_id / "imports", directory / "outputs"):
-        folder.mkdir(parents=True, exist_ok=True)
+        make_dirs(folder)
         created.append(folder)
     write_text(protocol, _template("review.yaml").replace("__REVIEW_ID__", review_id))
     codebook = directory / "config" / "codebook.yaml"

@@ -9,8 +9,6 @@ written: a bad source leaves 01_search/ exactly as it was.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from ..records import make_records
 from ..sources import read_source_file
 from ..sources.api import run_api_source
 from ..stages.search import combine_records, new_since_last_run, search_log
-from ..store import read_csv, sha256_file, write_csv, write_json
+from ..store import copy_file, read_csv, sha256_file, write_csv, write_json
 from .context import Context, run_id_for
 
 STAGE = "search"
@@ -104,10 +102,7 @@ class _KeptCopy:
     def write(self) -> None:
         if not self.is_new:
             return
-        self.stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.stored.with_name(f".{self.stored.name}.tmp")
-        shutil.copyfile(self.original, tmp)
-        os.replace(tmp, self.stored)
+        copy_file(self.original, self.stored)
         write_json(self.stored.with_name(self.stored.name + ".json"), self.meta)
 
 

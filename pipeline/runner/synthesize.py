@@ -145,7 +145,6 @@ def styled_sheet(name: str, frame: pd.DataFrame) -> Sheet:
 
 
 def _save(figure: plt.Figure, stem: Path) -> None:
-    stem.parent.mkdir(parents=True, exist_ok=True)
     for suffix in (".png", ".svg"):
         with atomic_path(stem.with_suffix(suffix)) as tmp:
             # A fixed date keeps SVG/PNG bytes stable between identical runs.

@@ -26,9 +26,9 @@ import requests
 
 from ..config import API_TYPES, ApiSource
 from ..errors import SourceError
-from .connector import QueryRejected, Step
+from .connector import BadPage, QueryRejected, Step
 from .connectors import CONNECTORS, Connector
-from .http import RATES, PoliteSession, Redactor, RequestRejected, SourceClient, user_agent
+from .http import RATES, PoliteSession, limits_from_env, Redactor, RequestRejected, SourceClient, user_agent
 from .raw import KeptPage, RawRun, new_run, resumable, run_to_rebuild, signature
 
 Progress = Callable[[int, "int | None"], None]
@@ -68,7 +68,8 @@ def run_api_source(source: ApiSource, raw_dir: Path, *, run_id: str, offline: bo
     sig = signature(source.type, source.query, source.filters)
     if offline:
         return _rebuild(source, module, run_to_rebuild(raw_dir, sig, source.name), progress)
-    http = session if isinstance(session, PoliteSession) else PoliteSession(session=session or requests.Session())
+    http = session if isinstance(session, PoliteSession) else \
+        PoliteSession(session=session or requests.Session(), **limits_from_env(env))
     return _Search(source, module, Path(raw_dir), run_id, sig, http, env, progress).run()
 
 
@@ -124,7 +125,19 @@ def _rebuild_pages(source: ApiSource, module: Connector, run: RawRun, progress: 
 
 
 def _parse(module: Connector, body: str, step: Step, source: ApiSource) -> Any:
-    return module.parse(body, step, source)
+    """The connector's page, or a SourceError naming the source and the request when the response
+    has a shape the connector does not expect (`"results": [1]`, a string where an object belongs):
+    a parser's KeyError or TypeError is the database's surprise, not a bug to report."""
+    try:
+        return module.parse(body, step, source)
+    except (BadPage, QueryRejected, SourceError):
+        raise
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        request = requests.Request("GET", step.url, params=step.params).prepare().url or step.url
+        raise SourceError(f"{source.name}: the {source.type} response to {request} does not have the shape slr "
+                          f"expects ({type(exc).__name__}: {str(exc)[:200]})",
+                          hint="the database may have changed its API, or base_url points at another service; "
+                               "check base_url (or SLR_<TYPE>_URL) and report it if the address is right") from None
 
 
 def _tag(records: list[dict[str, Any]], fetched_at: str, run_id: str) -> list[dict[str, Any]]:

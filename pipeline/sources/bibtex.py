@@ -56,6 +56,17 @@ _URL_ESCAPE = re.compile(r"\\([_%&#$])")
 _YEAR_START = re.compile(r"^\d{4}")
 _SCOPUS_EID = re.compile(r"[?&]eid=(2-s2\.0-\d+)")
 
+#: Fields the record reads after LaTeX decoding; only these are decoded (a Scopus entry's
+#: `references` alone can be tens of thousands of characters, and decoding costs ~25 µs a character).
+_DECODED_FIELDS = frozenset({
+    "title", "abstract", "year", "date", "document_type", "type", "author_keywords", "keywords",
+    "author-keywords", "keywords-plus", "journal", "journaltitle", "booktitle", "archiveprefix", "series",
+    "volume", "number", "issue", "pages", "publisher", "institution", "school", "organization", "language",
+    "langid", "affiliation", "affiliations", "source", "unique-id"})
+#: A field longer than this is kept as written (braces removed) instead of LaTeX-decoded, with a
+#: warning: decoding it would take seconds per field (a 1 MB field took 50 s, 50 MB never ended).
+MAX_DECODED_CHARS = 20_000
+
 _ENCLOSING = middlewares.RemoveEnclosingMiddleware(allow_inplace_modification=True)
 _LATEX = middlewares.LatexDecodingMiddleware(allow_inplace_modification=True)
 
@@ -95,7 +106,9 @@ def read(path: Path, source: FileSource) -> ParsedFile:
             if note:
                 problems.append((block.start_line or 0, f"{path.name}, {note}"))
         entries.sort(key=lambda entry: entry.start_line or 0)  # file order, recovered ones in place
-        records = [_record(entry, library) for entry in entries]
+        long_fields: list[tuple[int, str]] = []
+        records = [_record(entry, library, long_fields) for entry in entries]
+    problems += [(line, f"{path.name}, line {line + 1}: {note}") for line, note in long_fields]
     notes.extend(note for _, note in sorted(problems))
     return ParsedFile(records=records, warnings=notes, found=len(records) + lost)
 
@@ -116,17 +129,35 @@ def _recover(block: Any, library: Library) -> tuple[Entry | None, str | None]:
     return entry, note
 
 
-def _record(entry: Entry, library: Library) -> dict[str, Any]:
-    """One entry as raw record fields (names, DOI and URL taken before LaTeX decoding)."""
+def _record(entry: Entry, library: Library, long_fields: list[tuple[int, str]]) -> dict[str, Any]:
+    """One entry as raw record fields (names, DOI and URL taken before LaTeX decoding).
+
+    Only the fields the record uses are LaTeX-decoded, and of those only the ones up to
+    `MAX_DECODED_CHARS`; a longer one is kept as written, braces removed, and noted in
+    `long_fields` as (line, note)."""
     raw = _fields(entry)
     kind = entry.entry_type.lower()
-    names = _names(raw.get("author"), library)
-    if not names and kind in _EDITED:
-        names = _names(raw.get("editor"), library)
+    author = raw.get("author") or (raw.get("editor") if kind in _EDITED else None)
+    if author and len(author) > MAX_DECODED_CHARS:
+        names = [author.replace("{", "").replace("}", "")[:MAX_DECODED_CHARS]]
+        long_fields.append((entry.start_line or 0, f"entry {entry.key.strip()}: the author field has "
+                            f"{len(author):,} characters; kept as written, cut to {MAX_DECODED_CHARS:,} and not split"))
+    else:
+        names = _names(raw.get("author"), library)
+        if not names and kind in _EDITED:
+            names = _names(raw.get("editor"), library)
     doi = _plain(raw.get("doi"))
     urls = (_plain(raw.get("url")) or "").split()
-    _LATEX.transform_entry(entry, library)
-    f = _fields(entry)
+    wanted = [field for field in entry.fields if field.key.lower() in _DECODED_FIELDS]
+    kept_raw = {field.key.lower(): " ".join(str(field.value).replace("{", "").replace("}", "").split())
+                for field in wanted if len(str(field.value)) > MAX_DECODED_CHARS}
+    for name, value in kept_raw.items():
+        long_fields.append((entry.start_line or 0, f"entry {entry.key.strip()}: the {name} field has {len(value):,} "
+                            f"characters (more than {MAX_DECODED_CHARS:,}); kept as written, LaTeX not decoded"))
+    decoded = Entry(entry.entry_type, entry.key,
+                    [Field(field.key, field.value) for field in wanted if field.key.lower() not in kept_raw])
+    _LATEX.transform_entry(decoded, library)
+    f = {**_fields(decoded), **kept_raw}
     year = f.get("year") or _YEAR_START.match(f.get("date", "")) and f["date"][:4] or None
     listed_type = f.get("document_type") or (f.get("type") if kind not in _SUBTYPED else None)
     keywords = [k for name in ("author_keywords", "keywords", "author-keywords", "keywords-plus")

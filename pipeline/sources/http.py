@@ -8,7 +8,14 @@
   unreadable bodies, honouring `Retry-After`; no retry on other 4xx, which become a SourceError
   naming the source, the query, what the API said and the fix.
 - Secrets (API keys, the contact address) come from the environment only; `Redactor` removes them
-  from every URL, header, body and message before anything is logged, kept or raised.
+  from every URL, header, body and message before anything is logged, kept or raised. Redirects
+  are followed here, not by requests (which strips only `Authorization` on a host change): a
+  redirect to another scheme, host or port drops every secret header and parameter, and one from
+  https to http is refused.
+- Every request is bounded: a connect and a read timeout, an overall deadline (headers and body
+  together, so a server that drips one byte at a time cannot hold a search forever) and a cap on
+  the body's size (counted after decompression). A timeout or a passed deadline is retried like a
+  dropped connection; an oversized body is an error.
 
 Sleeping and the clocks are injected, so tests run the whole retry logic without waiting.
 """
@@ -21,11 +28,12 @@ import json
 import os
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -49,6 +57,8 @@ RATES: dict[str, float] = {
 }
 
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 524})
+REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def user_agent(mailto: str | None) -> str:
@@ -239,7 +249,14 @@ class PoliteSession:
     clock: Callable[[], float] = time.monotonic
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)
     rng: Callable[[], float] = random.random
+    #: (connect, read) timeouts in seconds: read is the longest silence between two received bytes.
     timeout: tuple[float, float] = (10.0, 60.0)
+    #: Seconds one request may take in all (headers and body), however the bytes trickle in.
+    deadline: float = 120.0
+    #: Largest response body we read (bytes, after decompression); a page of 200 OpenAlex works
+    #: with abstracts is about 2 MB.
+    max_body: int = 64 * 1024 * 1024
+    max_redirects: int = 5
     max_retries: int = 6
     backoff: float = 1.0
     max_backoff: float = 60.0
@@ -292,11 +309,9 @@ class SourceClient:
             except WaitTooLong as exc:
                 raise self._stop(f"the API asks to pause for {exc.seconds:.0f} s (its rate-limit budget is spent)", where) from None
             try:
-                response = self.http.session.request(step.method, step.url, params=params, headers=headers,
-                                                     timeout=self.http.timeout)
-                content = response.content  # a connection dropped mid-body raises here
-            except requests.Timeout:
-                problem = "timed out"
+                response, content = self._bounded(step, params, headers, where)
+            except (requests.Timeout, _DeadlinePassed) as exc:
+                problem = "timed out" if isinstance(exc, requests.Timeout) else str(exc)
             except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError) as exc:
                 problem = f"connection failed ({type(exc).__name__})"
@@ -333,6 +348,96 @@ class SourceClient:
             self.retries += 1
             self.http.sleep(delay)
 
+    def _bounded(self, step: Step, params: dict[str, Any], headers: dict[str, str],
+                 where: str) -> tuple[requests.Response, bytes]:
+        """One request (redirects included) and its body, within `http.deadline` seconds.
+
+        The request runs in a daemon thread so that the deadline holds however slowly a server
+        sends headers or body; when it passes, the connection is shut down (which ends the
+        thread's blocking read) and `_DeadlinePassed` is raised here."""
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
+        cancelled = threading.Event()
+
+        def work() -> None:
+            try:
+                outcome["value"] = self._follow(step, params, headers, where, cancelled, outcome)
+            except BaseException as exc:  # handed to the calling thread
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        worker = threading.Thread(target=work, name=f"slr-http-{self.label}", daemon=True)
+        worker.start()
+        if not finished.wait(self.http.deadline):
+            cancelled.set()
+            _shutdown(outcome.get("response"))
+            raise _DeadlinePassed(f"no complete response within {self.http.deadline:g} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
+    def _follow(self, step: Step, params: dict[str, Any], headers: dict[str, str], where: str,
+                cancelled: threading.Event, outcome: dict[str, Any]) -> tuple[requests.Response, bytes]:
+        """GET with redirects followed by hand: secrets only ever go to the origin they were set for."""
+        origin = _origin(step.url)
+        method, url, send_params, send_headers = step.method, step.url, params, dict(headers)
+        for _ in range(self.http.max_redirects + 1):
+            response = self.http.session.request(method, url, params=send_params, headers=send_headers,
+                                                 timeout=self.http.timeout, stream=True, allow_redirects=False)
+            outcome["response"] = response
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECT_STATUS or not location:
+                return response, self._body(response, where, cancelled)
+            response.close()
+            target = urljoin(response.url, location)
+            if urlsplit(target).scheme not in _DEFAULT_PORTS:
+                raise SourceError(f"{self.label}: the API redirects to {self.redactor.url(target)}, "
+                                  f"which is not a web address ({where})",
+                                  hint="check the source's base_url (or SLR_<TYPE>_URL)")
+            if urlsplit(response.url).scheme == "https" and urlsplit(target).scheme != "https":
+                raise SourceError(f"{self.label}: the API redirects from https to {self.redactor.url(target)}, "
+                                  f"which is not encrypted; slr does not follow it ({where})",
+                                  hint="check the source's base_url (or SLR_<TYPE>_URL)")
+            if _origin(target) != origin:
+                # Another host, port or scheme: it gets no key, no contact address, no cookie.
+                # A server that copies our query into its Location would hand the key on in the URL.
+                secret = {k.lower() for k in self.auth_headers} | SECRET_HEADERS
+                send_headers = {k: v for k, v in send_headers.items() if k.lower() not in secret}
+                send_headers["User-Agent"] = user_agent(None)  # ours names the contact address
+                parts = urlsplit(target)
+                query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                         if k.lower() not in SECRET_PARAMS and k not in self.auth_params]
+                target = urlunsplit(parts._replace(query=urlencode(query)))
+            method = "GET" if response.status_code == 303 else method
+            url, send_params = target, None
+        raise SourceError(f"{self.label}: more than {self.http.max_redirects} redirects ({where})",
+                          hint="check the source's base_url (or SLR_<TYPE>_URL)")
+
+    def _body(self, response: requests.Response, where: str, cancelled: threading.Event) -> bytes:
+        """The body, read in chunks and refused past `http.max_body` bytes."""
+        limit = self.http.max_body
+        declared = _number(response.headers.get("content-length"))
+        if declared is not None and declared > limit:
+            response.close()
+            raise self._too_large(f"announces {declared:,.0f} bytes", where)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            if cancelled.is_set():
+                break
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise self._too_large(f"is longer than {limit:,} bytes", where)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, what: str, where: str) -> SourceError:
+        return SourceError(f"{self.label}: the response {what}; slr reads at most {self.http.max_body:,} bytes "
+                           f"per page ({where}); query: {self.query}",
+                           hint="check the source's base_url (or SLR_<TYPE>_URL), or ask for smaller pages")
+
     def _stop(self, problem: str, where: str) -> SourceError:
         return SourceError(f"{self.label}: {problem} ({where}); query: {self.query}",
                            hint="run `slr search` again later: the pages already fetched are kept and the "
@@ -348,6 +453,52 @@ class SourceClient:
         }.get(status, "check the query and the source's settings")
         return RequestRejected(f"{self.label}: HTTP {status}: {detail or 'no message'} ({where}); query: {self.query}",
                                hint=self.hints.get(status, default), status=status, detail=detail)
+
+
+#: Environment variables that tighten the request bounds (the attack battery and slow-network
+#: users): seconds per request, bytes per body, retries per request.
+LIMIT_ENV = {"SLR_HTTP_DEADLINE": ("deadline", float), "SLR_HTTP_MAX_BODY": ("max_body", int),
+             "SLR_HTTP_RETRIES": ("max_retries", int)}
+
+
+def limits_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """PoliteSession keyword arguments from `LIMIT_ENV` variables that are set (a bad value is an error)."""
+    out: dict[str, Any] = {}
+    for name, (key, kind) in LIMIT_ENV.items():
+        if env.get(name):
+            try:
+                out[key] = kind(env[name])
+            except ValueError:
+                raise SourceError(f'{name}="{env[name]}" is not a {"number" if kind is float else "whole number"}',
+                                  hint=f"unset {name}, or set it to a positive number") from None
+    return out
+
+
+class _DeadlinePassed(Exception):
+    """A request took longer than the session's deadline (retried like a timeout)."""
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
+
+
+def _shutdown(response: requests.Response | None) -> None:
+    """Shut a response's socket down from another thread: the blocked read there ends at once."""
+    import socket
+
+    raw = getattr(response, "raw", None)
+    connection = getattr(raw, "_connection", None) or getattr(raw, "connection", None)
+    sock = getattr(connection, "sock", None)
+    if sock is None:  # urllib3 keeps it on the http.client response's socket file
+        fp = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def _decode(content: bytes, content_type: str) -> str:

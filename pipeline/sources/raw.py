@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SourceError
-from ..store import write_bytes, write_json
+from ..store import make_dirs, write_bytes, write_json
 from .connector import Step
 from .http import Fetched
 
@@ -160,7 +160,7 @@ def new_run(raw_dir: Path, run_id: str) -> RawRun:
     while folder.exists():
         count += 1
         folder = Path(raw_dir) / f"{run_id}-{count}"
-    folder.mkdir(parents=True)
+    make_dirs(folder)
     return RawRun(folder)
 
 

@@ -79,7 +79,33 @@ def _delimited_rows(text: str, path: Path, sep: str | None) -> tuple[Row | None,
     except csv.Error as exc:
         raise InputError(f"{path}, line {reader.line_num}: cannot be read as a table ({exc})",
                          hint="export the file again; if it was edited by hand, check the quotes on that line") from None
+    if rows:
+        _check_closed(text, rows[-1][0], reader.line_num, path, sep)
     return (rows[0] if rows else None), rows[1:]
+
+
+def _check_closed(text: str, start: int, end: int, path: Path, sep: str) -> None:
+    """Refuse a table whose last record opens a quote it never closes.
+
+    Python's csv reader then takes every following line, up to the end of the file, as one cell,
+    and the rows in it are lost without a word (on the last line, the cells after the quote).
+    Only the last record can end so; it is parsed again strictly, which says "unexpected end of
+    data" when the quote is still open."""
+    newline = "\n" if "\n" in text else "\r"
+    offset = 0
+    for _ in range(start - 1):
+        offset = text.index(newline, offset) + 1
+    try:
+        for _ in csv.reader(io.StringIO(text[offset:], newline="\n" if newline == "\n" else ""),
+                            delimiter=sep, strict=True):
+            pass
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            after = f"the {end - start} line(s) after it" if end > start else "the rest of the line"
+            raise InputError(f"{path}, line {start}: a quote (\") opened on this line is never closed, so "
+                             f"{after} would be read as one cell",
+                             hint="close the quote on that line (or double a quote inside a quoted cell: \"\"), "
+                                  "or export the file again") from None
 
 
 def _xlsx_rows(path: Path, source: FileSource) -> tuple[Row | None, list[Row]]:

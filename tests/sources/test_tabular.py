@@ -233,8 +233,9 @@ def test_damaged_sheet_inside_the_xlsx(tmp_path: Path) -> None:
             out.writestr(name, data[: len(data) // 2] if name == "xl/worksheets/sheet1.xml" else data)
     with pytest.raises(InputError) as err:
         _read(path)
-    assert str(err.value).startswith(f"{path}: the workbook cannot be read (")
-    assert str(err.value).endswith("Hint: export it again from the database, or open it in Excel and save it as .xlsx")
+    # The sheet is named (calamine's own words follow in brackets).
+    assert str(err.value).startswith(f'{path}, sheet "Embase export": the sheet cannot be read (XmlError')
+    assert str(err.value).endswith("Hint: open the workbook in Excel and save it again as .xlsx, or re-export it")
 
 
 def test_xlsx_sheet_choice() -> None:

@@ -3,12 +3,13 @@ collection; sources not in the previous run's catalogue are marked new."""
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
+
+from ...report.escape import html_text, html_url, md_text, md_url
 
 
 def _link(row: dict) -> str | None:
+    """The work's address (DOI first), unescaped; the writers make it safe for their format."""
     if isinstance(row.get("doi"), str) and row["doi"]:
         return f"https://doi.org/{row['doi']}"
     url = row.get("url")
@@ -24,26 +25,27 @@ def _groups(sources: pd.DataFrame):
 
 
 def catalogue_markdown(sources: pd.DataFrame, previous: set[str] | None, title: str) -> str:
-    lines = [f"# {title}", "", f"{len(sources)} included sources, by category and year."
+    lines = [f"# {md_text(title)}", "", f"{len(sources)} included sources, by category and year."
              + (f" {sum(1 for w in sources['work_id'] if w not in previous)} are new since the previous run (marked ★)."
                 if previous is not None else ""), ""]
     current = None
     for category, year, items in _groups(sources):
         if category != current:
-            lines += [f"## {category.capitalize()} ({int((sources['doc_type'].fillna('other') == category).sum())})", ""]
+            lines += [f"## {md_text(str(category).capitalize())} "
+                      f"({int((sources['doc_type'].fillna('other') == category).sum())})", ""]
             current = category
         lines += [f"### {year or 'No year'}", ""]
         for row in items:
             star = " ★" if previous is not None and row["work_id"] not in previous else ""
-            link = _link(row)
-            text = f"[{row['title']}]({link})" if link else str(row["title"])
+            link = md_url(_link(row))
+            text = f"[{md_text(row['title'])}]({link})" if link else md_text(row["title"])
             lines.append(f"- {text}{star}")
         lines.append("")
     return "\n".join(lines)
 
 
 def catalogue_html(sources: pd.DataFrame, previous: set[str] | None, title: str) -> str:
-    esc = html.escape
+    esc = html_text
     parts = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">", f"<title>{esc(title)}</title>",
              "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}li{margin:.2em 0}"
              ".new{color:#b00;font-weight:bold}</style></head><body>", f"<h1>{esc(title)}</h1>",
@@ -60,8 +62,8 @@ def catalogue_html(sources: pd.DataFrame, previous: set[str] | None, title: str)
             current = category
         parts.append(f"<h3>{year or 'No year'}</h3><ul>")
         for row in items:
-            link = _link(row)
-            text = f"<a href=\"{esc(link, quote=True)}\">{esc(str(row['title']))}</a>" if link else esc(str(row["title"]))
+            link = html_url(_link(row))
+            text = f"<a href=\"{link}\">{esc(row['title'])}</a>" if link else esc(row["title"])
             new = " <span class=\"new\">new</span>" if previous is not None and row["work_id"] not in previous else ""
             parts.append(f"<li>{text}{new}</li>")
         parts.append("</ul>")

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from .prisma import Prisma
+from ...report.escape import md_text
 from .tables import to_markdown
 
 
@@ -28,7 +29,7 @@ def report_markdown(*, protocol: Any, search_log: pd.DataFrame, p: Prisma, rq_ta
     lines.append(f"{len(search_log)} sources were searched or imported: {len(apis)} through database APIs and "
                  f"{len(files)} from export files or reference lists.")
     for row in search_log.to_dict("records"):
-        query = f' with the query "{row["query"]}"' if isinstance(row.get("query"), str) and row["query"] else ""
+        query = f' with the query "{md_text(row["query"])}"' if isinstance(row.get("query"), str) and row["query"] else ""
         date = f" on {row['searched_on']}" if isinstance(row.get("searched_on"), str) else ""
         how = ", ".join(str(v) for v in (row["source"], row.get("format")) if isinstance(v, str) and v)
         lines.append(f"- {row.get('database') or row['source']} ({how}){query}{date}: "
@@ -70,14 +71,15 @@ def report_markdown(*, protocol: Any, search_log: pd.DataFrame, p: Prisma, rq_ta
             lines.append(f"- **{theme}**: no included source was coded with this theme.")
         lines.append("")
     if len(issuers):
-        lines += ["### Issuers", "", f"{len(issuers)} issuer(s) were extracted: {', '.join(issuers['issuer'].astype(str))}."]
+        lines += ["### Issuers", "", f"{len(issuers)} issuer(s) were extracted: "
+                  f"{', '.join(md_text(name) for name in issuers['issuer'].astype(str))}."]
         for row in (compared.to_dict("records") if compared is not None else []):
             if not row["issuers_reporting"]:
                 lines.append(f"- {row['field']}: no issuer reports it.")
                 continue
             parts = [f"reported by {row['issuers_reporting']} of {len(issuers)} issuer(s)"]
-            parts += [f"shared: {row['shared']}"] if row["shared"] else []
-            parts += [f"only one issuer reports {row['differ']}"] if row["differ"] else []
+            parts += [f"shared: {md_text(row['shared'])}"] if row["shared"] else []
+            parts += [f"only one issuer reports {md_text(row['differ'])}"] if row["differ"] else []
             lines.append(f"- {row['field']}: " + "; ".join(parts) + ".")
         lines.append("")
     lines += ["## Gaps", ""]
@@ -86,6 +88,6 @@ def report_markdown(*, protocol: Any, search_log: pd.DataFrame, p: Prisma, rq_ta
     else:
         for kind, group in gaps.groupby("kind", sort=False):
             cells = (group["rq"] + " " + group["theme"] + " / " + group["where"].astype(str)).head(8)
-            lines.append(f"- {kind}: {len(group)} ({'; '.join(cells)}" + (" …" if len(group) > 8 else "") + ")")
+            lines.append(f"- {kind}: {len(group)} ({'; '.join(md_text(cell) for cell in cells)}" + (" …" if len(group) > 8 else "") + ")")
     lines += ["", "## Appendix: included sources", "", to_markdown(sources[["title", "year", "doc_type", "doi"]])]
     return "\n".join(line for line in lines if line is not None) + "\n"

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ...codebook import Codebook
 from ...records import split_list
+from ...report.escape import md_text
 
 FEW = 2  # a theme with at most this many sources is a gap worth naming
 NEGATION = ("not ", "no ", "lack", "without", "neither", "nor ", "unclear", "inconsistent")
@@ -184,11 +185,10 @@ def asreview(screened: pd.DataFrame, works: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_markdown(frame: pd.DataFrame) -> str:
-    """A Markdown table (pipes escaped), ready to paste."""
+    """A Markdown table, ready to paste: every cell escaped (`report.escape.md_text`: no HTML,
+    no link or image, no control character; pipes escaped)."""
     def cell(value: Any) -> str:
-        if value is None or (isinstance(value, float) and value != value):
-            return ""
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        return md_text(value)
 
     header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"

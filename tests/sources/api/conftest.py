@@ -37,8 +37,13 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
-    #: None, "timeout" (answer after the client gave up), "drop" (close mid-body), "truncate"
+    #: None, "timeout" (answer after the client gave up), "drop" (close mid-body), "truncate";
+    #: hostile servers: "endless" (a chunked body that never ends: 64 KiB chunks, at most `limit`
+    #: of them), "drip" (the body one byte every `delay` seconds), "drip_headers" (the status line
+    #: and headers one byte every `delay` seconds). Every loop is bounded, all on loopback.
     fault: str | None = None
+    delay: float = 0.0
+    limit: int = 4096
 
 
 @dataclass
@@ -136,11 +141,15 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
         def send(self, reply: Reply) -> None:
             body = reply.body
             try:
+                if reply.fault in ("endless", "drip", "drip_headers"):
+                    self.hostile(reply)
+                    return
                 if reply.fault == "timeout":
                     time.sleep(1.0)
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
-                    self.send_header(key, value)
+                    # "{query}" in a header (a redirect's Location) stands for the request's query.
+                    self.send_header(key, value.replace("{query}", urlsplit(self.path).query))
                 if reply.fault == "truncate":
                     body = body[: len(body) // 2]
                 self.send_header("Content-Length", str(len(body)))
@@ -154,6 +163,34 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError, OSError):
                 self.close_connection = True
+
+        def hostile(self, reply: Reply) -> None:
+            self.close_connection = True
+            if reply.fault == "drip_headers":
+                head = f"HTTP/1.1 {reply.status} OK\r\nContent-Length: {len(reply.body)}\r\n\r\n".encode()
+                for index in range(min(len(head), reply.limit)):
+                    self.wfile.write(head[index:index + 1])
+                    self.wfile.flush()
+                    time.sleep(reply.delay)
+                self.wfile.write(reply.body)
+                return
+            self.send_response(reply.status)
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            if reply.fault == "endless":
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                chunk = b"x" * 65536
+                for _ in range(reply.limit):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            for index in range(min(len(reply.body), reply.limit)):
+                self.wfile.write(reply.body[index:index + 1])
+                self.wfile.flush()
+                time.sleep(reply.delay)
 
     return Handler
 
