@@ -81,7 +81,8 @@ def test_no_unique_work_is_lost_and_sensitivity_is_above_the_floor(name: str) ->
 def test_diabetes_gold_group_we_keep_apart_is_two_abstracts_on_different_pages() -> None:
     # The one diabetes gold group split: ASySD counts these as one work, but they are two abstracts
     # (pages 51 and 52, different author lists and abstracts) under the supplement's DOI. The
-    # issue asks to refuse different page ranges; the pair is shown to the reviewer instead.
+    # issue asks to refuse different page ranges; a refusal is a decision, so since issue 16 the
+    # pair is "different" and no longer offered to a reviewer (refused pairs never go to review).
     pairs = gold_result("diabetes").pairs
     pair = pairs[(pairs["record_id_a"] == "diabetes:id_0000493") & (pairs["record_id_b"] == "diabetes:id_0000494")]
-    assert pair[["decision", "rule"]].values.tolist() == [["uncertain", "refuse: pages differ (same DOI and title)"]]
+    assert pair[["decision", "rule"]].values.tolist() == [["different", "refuse: pages differ (same DOI and title)"]]

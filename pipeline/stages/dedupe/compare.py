@@ -79,7 +79,14 @@ def _pages(features: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     same_prefix = prefix[a] == prefix[b]
     overlap = (start[a] <= end[b]) & (start[b] <= end[a])
     plain = bare[a] | bare[b]
-    out[simple & same_prefix & overlap] = SAME
+    # overlapping ranges compared at both ends, as span_agreement does ("3-8" is not "3-4")
+    sa, ea, sb, eb = start[a], end[a], start[b], end[b]
+    length_a, length_b = ea - sa + 1, eb - sb + 1
+    close = (sa == ea) | (sb == eb) | ((np.abs(sa - sb) <= 2) & (np.abs(ea - eb) <= 2))
+    longer = ((sa == sb) & (np.maximum(length_a, length_b) >= 2 * np.minimum(length_a, length_b))
+              & (np.abs(length_a - length_b) >= 3))
+    out[simple & same_prefix & overlap & close] = SAME
+    out[simple & same_prefix & overlap & ~close & ~longer] = MISSING
     out[simple & ~same_prefix & (start[a] == start[b])] = SAME  # "e0137960" and "137960"
     out[simple & ~same_prefix & (start[a] != start[b]) & plain] = MISSING  # article number vs printed pages
     for k in np.flatnonzero(differ & ~simple):
@@ -149,7 +156,7 @@ def venue_similarity(a: str, b: str) -> float:
 COLUMNS: tuple[str, ...] = (
     "a", "b", "blocked_by", "title", "title_tokens", "doi", "volume", "pages", "authors", "surnames",
     "first_author", "abstract", "venue", "year_gap", "page_one", "page_range", "title_numbers",
-    "kind_a", "kind_b", "generic", "title_words",
+    "kind_a", "kind_b", "generic", "title_words", "issue", "one_sided",
 )
 
 #: Pairs whose titles are less alike than this, with no DOI, volume and pages in common, cannot
@@ -175,6 +182,7 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
     out["title_tokens"] = _pairwise(titles, a, b, fuzz.token_set_ratio, workers)
     out["doi"] = _agreement(_codes(features["doi"]), a, b)
     out["volume"] = _volumes(features, a, b)
+    out["issue"] = _issues(features, a, b)
     out["pages"] = _pages(features, a, b)
     plausible = ((out["title"] >= PLAUSIBLE_TITLE) | (out["title_tokens"] >= PLAUSIBLE_TOKENS)
                  | (out["doi"] == SAME) | ((out["volume"] == SAME) & (out["pages"] == SAME))).to_numpy()
@@ -202,6 +210,28 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
     out["generic"] = generic[a] | generic[b]
     words = np.array([len(t.split()) for t in titles], dtype=np.int64)
     out["title_words"] = np.minimum(words[a], words[b])
+    # a field that places the item in its serial, given by one record only: cannot tell
+    one_sided = np.zeros(len(a), dtype=bool)
+    for name in ("volume", "issue", "pages"):
+        given = features[name].astype(bool).to_numpy()
+        one_sided |= given[a] != given[b]
+    out["one_sided"] = one_sided
+    return out
+
+
+def _issues(features: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Issues compared by their numbers: different only when they share none ("2" and "3"; not
+    "2" and "2,3", a double issue)."""
+    out = _agreement(_codes(features["issue"]), a, b)
+    issues = features["issue"].tolist()
+    numbers = features["issue_numbers"].tolist()
+    first_page = features["first_page"].tolist()
+    for k in np.flatnonzero(out == DIFFERENT):
+        x, y = a[k], b[k]
+        if ("," in issues[x] or "," in issues[y]) and not numbers[x].isdisjoint(numbers[y]):
+            out[k] = MISSING
+        elif issues[x] in (first_page[y], "") or issues[y] in (first_page[x], ""):
+            out[k] = MISSING  # the article number in the issue field ("791" against pages "791")
     return out
 
 
