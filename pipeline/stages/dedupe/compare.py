@@ -213,7 +213,7 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
     # a field that places the item in its serial, given by one record only: cannot tell
     one_sided = np.zeros(len(a), dtype=bool)
     for name in ("volume", "issue", "pages"):
-        given = features[name].astype(bool).to_numpy()
+        given = (features[name].str.len() > 0).to_numpy(dtype=bool)
         one_sided |= given[a] != given[b]
     out["one_sided"] = one_sided
     return out
@@ -222,16 +222,21 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
 def _issues(features: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Issues compared by their numbers: different only when they share none ("2" and "3"; not
     "2" and "2,3", a double issue)."""
-    out = _agreement(_codes(features["issue"]), a, b)
-    issues = features["issue"].tolist()
+    issue = features["issue"].astype(str)
+    out = _agreement(_codes(issue), a, b)
+    # the article number in the issue field ("791" against pages "791"): not a difference
+    page = features["first_page"].astype(str)
+    both = pd.concat([issue, page], ignore_index=True)
+    codes, _ = pd.factorize(both)
+    issue_code, page_code = codes[: len(issue)], codes[len(issue):]
+    differ = out == DIFFERENT
+    out[differ & ((issue_code[a] == page_code[b]) | (issue_code[b] == page_code[a]))] = MISSING
+    # a double issue ("2,3") sharing a number with the other: not a difference (few: a loop)
+    multiple = issue.str.contains(",", regex=False).to_numpy()
     numbers = features["issue_numbers"].tolist()
-    first_page = features["first_page"].tolist()
-    for k in np.flatnonzero(out == DIFFERENT):
-        x, y = a[k], b[k]
-        if ("," in issues[x] or "," in issues[y]) and not numbers[x].isdisjoint(numbers[y]):
+    for k in np.flatnonzero((out == DIFFERENT) & (multiple[a] | multiple[b])):
+        if not numbers[a[k]].isdisjoint(numbers[b[k]]):
             out[k] = MISSING
-        elif issues[x] in (first_page[y], "") or issues[y] in (first_page[x], ""):
-            out[k] = MISSING  # the article number in the issue field ("791" against pages "791")
     return out
 
 

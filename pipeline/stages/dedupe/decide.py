@@ -89,7 +89,7 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
     placed_apart = ((gap >= 1) | venue_conflict | (volume == DIFFERENT) | (issue == DIFFERENT)
                     | (pages == DIFFERENT))
     placed_together = (same_year & ~(venue < t.same_venue) & ~sims["one_sided"].to_numpy(dtype=bool)
-                       & (same_volume | (issue == SAME) | same_pages))
+                       & ((issue == SAME) | same_pages))  # a volume holds several issues: not enough
     generic = sims["generic"].to_numpy(dtype=bool)
     other_numbers = numbers == DIFFERENT
     title_authors = same_title & authors_agree

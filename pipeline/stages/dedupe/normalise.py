@@ -237,11 +237,33 @@ _MONTHS = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 _RANGE = re.compile(r"^([a-z]{0,4})0*(\d+)(?:-+([a-z]{0,4})0*(\d+))?$")
 
 
+_ROMAN_RANGE = re.compile(r"^([ivxlc]+)(?:-+([ivxlc]+))?$")
+_ROMAN_VALUE = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+
+
+def _roman(numeral: str) -> int:
+    total = 0
+    for here, after in zip(numeral, [*numeral[1:], ""], strict=True):
+        value = _ROMAN_VALUE[here]
+        total += -value if after and _ROMAN_VALUE[after] > value else value
+    return total
+
+
+def _roman_pages(part: str) -> str:
+    """Front-matter pages in roman numerals ("iii-vi", where editorials are printed) as "rom3-rom6",
+    so that two editorials on different front pages differ instead of being left out."""
+    match = _ROMAN_RANGE.match(part)
+    if not match:
+        return part
+    return "-".join(f"rom{_roman(x)}" for x in match.groups() if x)
+
+
 @lru_cache(maxsize=200_000)
 def normal_pages(value: str) -> str:
     """Pages as "start-end" ranges with the end spelled out, `,`-joined when there are several.
 
-    "288-97" → "288-297", "e133-9" → "e133-e139", "083-087" → "83-87", "R153" stays. Values a
+    "288-97" → "288-297", "e133-9" → "e133-e139", "083-087" → "83-87", "R153" stays, "iii-vi" →
+    "rom3-rom6". Values a
     spreadsheet or an export broke are left out (""), so that they never count as a difference:
     dates ("11-Sep" was "9-11"), "Suppl-29", "(no pagination)".
     """
@@ -251,7 +273,8 @@ def normal_pages(value: str) -> str:
         return ""
     ranges = []
     for part in re.split(r"\s*[,+;&]\s*|\s+and\s+", text):
-        match = _RANGE.match(part.replace(" ", ""))
+        part = _roman_pages(part.replace(" ", ""))
+        match = _RANGE.match(part)
         if not match:
             continue  # "discussion 298", "Suppl-29": not a page range
         prefix, start, prefix2, end = match.groups()

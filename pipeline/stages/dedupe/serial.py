@@ -6,10 +6,13 @@ Report", "Guidelines"). Two such items share title, authors and venue, so the ma
 call them one work, and a unique work would be lost. A fixed list of generic titles cannot know
 every serial's titles; the records can show them. A normalised title is *serial* in a venue (or,
 for records without a venue, under one first author) when two records carrying it there are placed
-apart by what places an item in a serial, as compare.py compares it:
+apart by what places an item in a serial, as compare.py compares it, and have the same authors
+(a serial's editor) or none:
 
 - different volumes (not a volume that is the other's issue: compare.py's leniency holds), or
 - different issues of one volume, or different pages of one volume, or
+- different DOIs in different years (HICSS's "Introduction to the Minitrack on Crowdsourcing and
+  Digital Workforce in the Gig Economy", 2021 and 2022), or
 - years two or more apart, for records with no volume, pages or DOI, which have nothing else to
   place them (one article online and in print is a year apart at most; a Cochrane review and its
   update, "CD006828" in 2008 and 2012, are one work to the labelled sets and are not serial items).
@@ -28,6 +31,8 @@ from .compare import DIFFERENT, SAME
 
 #: Titles at least this alike (rapidfuzz ratio of the normalised titles) count as one title.
 SAME_TITLE = 0.99
+#: Author lists at least this alike (decide.Thresholds.same_authors) are one editor's or author's.
+SAME_AUTHORS = 0.90
 
 
 def _keys(features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -57,9 +62,14 @@ def serial_records(features: pd.DataFrame, sims: pd.DataFrame) -> np.ndarray:
     # records with nothing but a year to place them (reports, web pages, proceedings without DOIs)
     unplaced = ~(features["volume"].astype(bool) | features["pages"].astype(bool)
                  | features["doi"].astype(bool)).to_numpy()
+    doi = sims["doi"].to_numpy(dtype=object)
     apart = ((volume == DIFFERENT) | ((volume == SAME) & ((issue == DIFFERENT) | (pages == DIFFERENT)))
-             | ((gap >= 2) & unplaced[a] & unplaced[b]))
-    hit = same_place & apart & (sims["title"].to_numpy(dtype=float) >= SAME_TITLE)
+             | ((doi == DIFFERENT) & (gap >= 1)) | ((gap >= 2) & unplaced[a] & unplaced[b]))
+    # a serial's recurring item has the same authors (its editor) or none; two research articles
+    # of one title by different authors are two works, not a serial (the other rules see to them)
+    authors = sims["authors"].to_numpy(dtype=float)
+    same_hands = np.isnan(authors) | (authors >= SAME_AUTHORS)
+    hit = same_place & apart & same_hands & (sims["title"].to_numpy(dtype=float) >= SAME_TITLE)
     if not hit.any():
         return np.zeros(n, dtype=bool)
     keys = set(venue_key[a[hit]]) | set(author_key[a[hit]])
