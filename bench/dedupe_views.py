@@ -33,7 +33,6 @@ from pipeline.stages.dedupe import dedupe
 GRID: dict[str, tuple[float, ...]] = {
     "same_title": (0.93, 0.95, 0.97),
     "same_authors": (0.85, 0.90, 0.95),
-    "same_venue": (0.80, 0.85, 0.90),
 }
 
 
