@@ -2,7 +2,7 @@
 
 The shared sets come in three CSV shapes (see ../shared/README.md):
 
-- bib-dedupe style (cytology_screening, respiratory): `records_pre_merged.csv` with BibTeX-like
+- bib-dedupe style (cytology_screening, respiratory, special_cases): `records_pre_merged.csv` with BibTeX-like
   columns (authors joined by " and ") plus `merged_record_ids.csv`, one duplicate group per row;
 - ASySD style (diabetes): `records_with_groups.csv` with a `dup_group` column, authors run
   together ("Adeli K.Lewis G. F.");
@@ -28,7 +28,7 @@ import pandas as pd
 
 from pipeline.records import make_records, normalise_doi, normalise_title_key
 
-SETS = ("cytology_screening", "respiratory", "diabetes", "copper")
+SETS = ("cytology_screening", "respiratory", "diabetes", "copper", "special_cases")
 
 
 @dataclass
@@ -280,14 +280,30 @@ def scaled(gold: GoldSet, n_records: int) -> GoldSet:
                 for v in frame["authors"]]
             frame["doi"] = [f"{d}.c{k}" if isinstance(d, str) else d for d in frame["doi"]]
             frame["volume"] = [f"{v}{k}" if isinstance(v, str) else v for v in frame["volume"]]
-            frame["pages"] = [re.sub(r"\d+", lambda m: str(int(m.group(0)) + 7 * k), p) if isinstance(p, str) else p
-                              for p in frame["pages"]]
+            frame["pages"] = [_shift_pages(p, 7 * k) if isinstance(p, str) else p for p in frame["pages"]]
         frames.append(frame)
         groups.extend([f"{rid}~{k}" if k else rid for rid in g] for g in gold.groups)
     records = pd.concat(frames, ignore_index=True).iloc[:n_records].reset_index(drop=True)
     keep = set(records["record_id"])
     groups = [[r for r in g if r in keep] for g in groups]
     return GoldSet(f"{gold.name}x{copies}", records, [g for g in groups if g])
+
+
+_NUMBERS = re.compile(r"(\d+)(?:(\s*[-\u2013]+\s*[A-Za-z]{0,4})(\d+))?")
+
+
+def _shift_pages(pages: str, by: int) -> str:
+    """Every page number moved by `by`; an abbreviated end ("322-6") is moved as the full number
+    it stands for ("406-410", not "406-90", which would read as 406-490: another page range)."""
+    def shift(m: re.Match[str]) -> str:
+        start, dash, end = m.groups()
+        if end is None:
+            return str(int(start) + by)
+        if len(end) < len(start):
+            end = start[: len(start) - len(end)] + end
+        return f"{int(start) + by}{dash}{int(end) + by}"
+
+    return _NUMBERS.sub(shift, pages)
 
 
 def _word_key(word: str) -> str:

@@ -117,8 +117,7 @@ def review_table(result: DedupeResult, records: pd.DataFrame) -> pd.DataFrame:
     Each field of the two records sits in adjacent columns (`title_a`, `title_b`, `authors_a`, …)
     so a reviewer reads across, then the similarities (0–1) and comparisons that led to the rule.
     """
-    pairs = result.uncertain
-    pairs = pairs[~pairs["rule"].fillna("").str.startswith("reviewer:")]
+    pairs = result.to_review
     pairs = pairs.sort_values(["score", "record_id_a", "record_id_b"], ascending=[False, True, True], kind="stable")
     by_id = records.set_index("record_id")
     table = pd.DataFrame({

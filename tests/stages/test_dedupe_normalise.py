@@ -118,6 +118,7 @@ def test_author_keys_drop_et_al_and_repeats() -> None:
     ("11-Sep", ""), ("Nov-19", ""),  # diabetes: a spreadsheet turned "9-11" and "11-19" into dates
     ("Suppl-29", ""), ("t-8", ""),  # cytology: broken exports
     ("(no pagination)", ""),
+    ("iii-vi", "rom3-rom6"), ("xii", "rom12"),  # made: roman front-matter pages, where editorials are
 ])
 def test_normal_pages(raw: str, expected: str) -> None:
     assert normal_pages(raw) == expected
@@ -132,6 +133,13 @@ def test_normal_pages(raw: str, expected: str) -> None:
     ("iii33-iii44", "iii19-iii32", "different"),  # respiratory: FOCUS 2 and FOCUS 1
     ("230-235,233-238,246-251", "233-238", "same"),
     ("", "12-19", "missing"),
+    # issue 16: ranges compared at both ends
+    ("3-8", "3-4", "different"),  # made: a serial's editorial on 3-8 and another on 3-4
+    ("288-297", "288-297", "same"),  # "288-97" after normal_pages
+    ("742-748", "742-749", "same"),  # respiratory 344/346: the last page miscounted
+    ("676-682", "678-684", "same"),  # respiratory 646/647: shifted by two
+    ("1-126", "1-150", "missing"),  # cytology 766/768: overlapping, neither close nor twice as long
+    ("rom3-rom4", "rom3-rom8", "different"),  # made: front pages iii-iv and iii-viii
 ])
 def test_pages_agree(a: str, b: str, agreement: str) -> None:
     assert pages_agree(a, b) == agreement

@@ -38,7 +38,7 @@ REFUSALS = [
      "the same title and authors: abstracts in two journals' supplements (S334 and A254-A255)"),
     ("respiratory", "id_0001409", "id_0001697", "different", "refuse: pages differ",
      "FOCUS 1 and FOCUS 2: two trials reported side by side (pages iii19-iii32 and iii33-iii44)"),
-    ("diabetes", "id_0000493", "id_0000494", "uncertain", "refuse: pages differ (same DOI and title)",
+    ("diabetes", "id_0000493", "id_0000494", "different", "refuse: pages differ (same DOI and title)",
      "two abstracts on pages 51 and 52 under their supplement's DOI"),
 ]
 
@@ -51,7 +51,7 @@ def test_refusal_rules_on_real_pairs(name: str, a: str, b: str, decision: str, r
 MATCHES = [
     ("copper", "191", "273", "same: DOI and title agree",
      "online first (pages 1-7) and in print (765-771) under one DOI"),
-    ("diabetes", "id_0001610", "id_0000599", "same: DOIs differ but title, authors, year, pages and abstract are identical",
+    ("diabetes", "id_0001610", "id_0000599", "same: DOIs differ but title, authors, year, issue, pages and abstract are identical",
      "one abstract printed under two DOIs (Regulatory Peptides' and Appetite's)"),
     ("copper", "18", "239", "same: DOI, authors and abstract or pages agree; one title contains the other",
      "an export appended subject codes to the title"),
@@ -85,9 +85,9 @@ def test_uncertain_pairs_go_to_the_reviewer(name: str, a: str, b: str, rule: str
 
 def test_numbers_in_titles_refuse_when_nothing_else_tells() -> None:
     # FOCUS 1 and FOCUS 2 (respiratory) with their pages removed (made): only the number tells the
-    # two trials apart, so the pair goes to the reviewer rather than being merged.
+    # two trials apart, so the pair is kept apart (a refusal, not a question for the reviewer).
     records = records_of("respiratory", "id_0001409", "id_0001697").assign(pages=None)
-    assert decided(records) == ("uncertain", "refuse: numbers in titles differ")
+    assert decided(records) == ("different", "refuse: numbers in titles differ")
 
 
 def test_generic_title_is_refused_unless_everything_else_agrees() -> None:

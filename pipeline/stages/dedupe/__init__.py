@@ -27,14 +27,15 @@ from .compare import compare
 from .decide import HARD_REFUSALS, Thresholds, decide, score
 from .merge import WORK_COLUMNS, assign_work_ids, build_works
 from .normalise import prepare
+from .serial import serial_pairs
 
-__all__ = ["DedupeResult", "PAIR_COLUMNS", "WORK_COLUMNS", "dedupe", "read_overrides"]
+__all__ = ["DedupeResult", "PAIR_COLUMNS", "WORK_COLUMNS", "dedupe", "read_overrides", "review_pairs"]
 
 #: Columns of pairs.csv: the pair, how it was found, what was compared, and what decided it.
 PAIR_COLUMNS: tuple[str, ...] = (
     "record_id_a", "record_id_b", "blocked_by",
     "title", "title_tokens", "authors", "first_author", "venue", "abstract",
-    "year_gap", "doi", "volume", "pages", "title_numbers", "score", "decision", "rule",
+    "year_gap", "doi", "volume", "issue", "pages", "title_numbers", "serial", "score", "decision", "rule",
 )
 _SIMILARITIES = ("title", "title_tokens", "authors", "first_author", "venue", "abstract")
 ANSWERS = ("same", "different")
@@ -50,8 +51,24 @@ class DedupeResult:
 
     @property
     def uncertain(self) -> pd.DataFrame:
-        """The pairs a reviewer should look at."""
+        """The pairs no rule could decide (also those a reviewer has answered since)."""
         return self.pairs[self.pairs["decision"] == "uncertain"]
+
+    @property
+    def to_review(self) -> pd.DataFrame:
+        """The pairs review.xlsx offers a reviewer (`review_pairs`)."""
+        return review_pairs(self.pairs)
+
+
+def review_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """The pairs a reviewer should answer: uncertain, not answered yet, and not refused.
+
+    A refusal ("refuse: …": numbers in the titles, DOIs, issues differ) is a decision, not a
+    question; asking a reviewer about it again would only waste their time.
+    """
+    rule = pairs["rule"].fillna("").astype(str)
+    keep = (pairs["decision"] == "uncertain") & ~rule.str.startswith("reviewer:") & ~rule.str.startswith("refuse")
+    return pairs[keep]
 
 
 def thresholds(config: DedupeConfig) -> Thresholds:
@@ -129,6 +146,7 @@ def dedupe(records: pd.DataFrame, config: DedupeConfig, *, previous: pd.DataFram
     features = prepare(table)
     found = candidate_pairs(features, max_block=config.max_block, window=config.window)
     sims = compare(features, found, workers=-1)
+    sims["serial"] = serial_pairs(features, sims)
     sims = pd.concat([sims, decide(sims, levels)], axis=1)
     sims["score"] = score(sims)
 

@@ -79,7 +79,14 @@ def _pages(features: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     same_prefix = prefix[a] == prefix[b]
     overlap = (start[a] <= end[b]) & (start[b] <= end[a])
     plain = bare[a] | bare[b]
-    out[simple & same_prefix & overlap] = SAME
+    # overlapping ranges compared at both ends, as span_agreement does ("3-8" is not "3-4")
+    sa, ea, sb, eb = start[a], end[a], start[b], end[b]
+    length_a, length_b = ea - sa + 1, eb - sb + 1
+    close = (sa == ea) | (sb == eb) | ((np.abs(sa - sb) <= 2) & (np.abs(ea - eb) <= 2))
+    longer = ((sa == sb) & (np.maximum(length_a, length_b) >= 2 * np.minimum(length_a, length_b))
+              & (np.abs(length_a - length_b) >= 3))
+    out[simple & same_prefix & overlap & close] = SAME
+    out[simple & same_prefix & overlap & ~close & ~longer] = MISSING
     out[simple & ~same_prefix & (start[a] == start[b])] = SAME  # "e0137960" and "137960"
     out[simple & ~same_prefix & (start[a] != start[b]) & plain] = MISSING  # article number vs printed pages
     for k in np.flatnonzero(differ & ~simple):
@@ -149,7 +156,7 @@ def venue_similarity(a: str, b: str) -> float:
 COLUMNS: tuple[str, ...] = (
     "a", "b", "blocked_by", "title", "title_tokens", "doi", "volume", "pages", "authors", "surnames",
     "first_author", "abstract", "venue", "year_gap", "page_one", "page_range", "title_numbers",
-    "kind_a", "kind_b", "generic", "title_words",
+    "kind_a", "kind_b", "generic", "title_words", "issue", "one_sided",
 )
 
 #: Pairs whose titles are less alike than this, with no DOI, volume and pages in common, cannot
@@ -175,6 +182,7 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
     out["title_tokens"] = _pairwise(titles, a, b, fuzz.token_set_ratio, workers)
     out["doi"] = _agreement(_codes(features["doi"]), a, b)
     out["volume"] = _volumes(features, a, b)
+    out["issue"] = _issues(features, a, b)
     out["pages"] = _pages(features, a, b)
     plausible = ((out["title"] >= PLAUSIBLE_TITLE) | (out["title_tokens"] >= PLAUSIBLE_TOKENS)
                  | (out["doi"] == SAME) | ((out["volume"] == SAME) & (out["pages"] == SAME))).to_numpy()
@@ -202,6 +210,33 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
     out["generic"] = generic[a] | generic[b]
     words = np.array([len(t.split()) for t in titles], dtype=np.int64)
     out["title_words"] = np.minimum(words[a], words[b])
+    # a field that places the item in its serial, given by one record only: cannot tell
+    one_sided = np.zeros(len(a), dtype=bool)
+    for name in ("volume", "issue", "pages"):
+        given = (features[name].str.len() > 0).to_numpy(dtype=bool)
+        one_sided |= given[a] != given[b]
+    out["one_sided"] = one_sided
+    return out
+
+
+def _issues(features: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Issues compared by their numbers: different only when they share none ("2" and "3"; not
+    "2" and "2,3", a double issue)."""
+    issue = features["issue"].astype(str)
+    out = _agreement(_codes(issue), a, b)
+    # the article number in the issue field ("791" against pages "791"): not a difference
+    page = features["first_page"].astype(str)
+    both = pd.concat([issue, page], ignore_index=True)
+    codes, _ = pd.factorize(both)
+    issue_code, page_code = codes[: len(issue)], codes[len(issue):]
+    differ = out == DIFFERENT
+    out[differ & ((issue_code[a] == page_code[b]) | (issue_code[b] == page_code[a]))] = MISSING
+    # a double issue ("2,3") sharing a number with the other: not a difference (few: a loop)
+    multiple = issue.str.contains(",", regex=False).to_numpy()
+    numbers = features["issue_numbers"].tolist()
+    for k in np.flatnonzero((out == DIFFERENT) & (multiple[a] | multiple[b])):
+        if not numbers[a[k]].isdisjoint(numbers[b[k]]):
+            out[k] = MISSING
     return out
 
 

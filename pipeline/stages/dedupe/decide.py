@@ -23,7 +23,7 @@ from .compare import DIFFERENT, SAME
 
 #: Rules whose refusal is a hard fact about the two records: clustering never joins records that
 #: one of these kept apart, even through a chain of other pairs.
-HARD_REFUSALS = ("kind", "year", "doi", "volume", "pages")
+HARD_REFUSALS = ("kind", "year", "doi", "volume", "issue", "pages", "serial")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
 
     title, tokens, authors, venue, abstract = (num(n) for n in ("title", "title_tokens", "authors", "venue", "abstract"))
     gap = num("year_gap")
-    doi, volume, pages, numbers = (text(n) for n in ("doi", "volume", "pages", "title_numbers"))
+    doi, volume, issue, pages, numbers = (text(n) for n in ("doi", "volume", "issue", "pages", "title_numbers"))
     same_doi, other_doi = doi == SAME, doi == DIFFERENT
     same_volume, same_pages = volume == SAME, pages == SAME
     biblio = same_volume & same_pages                      # volume and pages place it in its journal
@@ -79,8 +79,17 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
     doi_title = same_doi & similar_title
     # online-first pages start at 1; different pages under one DOI otherwise mean a supplement's DOI
     supplement_pages = (pages == DIFFERENT) & ~sims["page_one"].to_numpy(dtype=bool)
+    # Different DOIs are overruled only by records alike in everything that places an item in its
+    # journal: issue and the whole page range too ("3-8" against "3-4" is another item).
     identical = ((title >= 0.99) & (authors >= 0.95) & same_year & same_pages & (volume != DIFFERENT)
-                 & ~venue_conflict & ~(abstract < 0.9))
+                 & (issue != DIFFERENT) & ~venue_conflict & ~(abstract < 0.9))
+    # A serial's title (serial.py): one work only when the DOIs are equal, or venue, year, volume,
+    # issue and pages all agree; a pair where one record lacks one of them goes to a reviewer.
+    serial = sims["serial"].to_numpy(dtype=bool) & ~same_doi & ((title >= t.similar_title) | (tokens >= 0.95))
+    placed_apart = ((gap >= 1) | venue_conflict | (volume == DIFFERENT) | (issue == DIFFERENT)
+                    | (pages == DIFFERENT))
+    placed_together = (same_year & ~(venue < t.same_venue) & ~sims["one_sided"].to_numpy(dtype=bool)
+                       & ((issue == SAME) | same_pages))  # a volume holds several issues: not enough
     generic = sims["generic"].to_numpy(dtype=bool)
     other_numbers = numbers == DIFFERENT
     title_authors = same_title & authors_agree
@@ -89,23 +98,27 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
     return [
         Rule("different", "refuse: {kind_a} vs {kind_b}", "kind", text("kind_a") != text("kind_b")),
         Rule("different", "refuse: years {year_gap:.0f} apart", "year", gap > t.max_year_gap),
-        Rule("uncertain", "refuse: pages differ (same DOI and title)", "pages", doi_title & supplement_pages),
+        Rule("different", "refuse: pages differ (same DOI and title)", "pages", doi_title & supplement_pages),
         Rule("same", "same: DOI and title agree", "",
              doi_title & (authors_close | no_authors | biblio | (abstract >= 0.9))),
         # one title holds the other and more (a subtitle, subject codes an export appended)
         Rule("same", "same: DOI, authors and abstract or pages agree; one title contains the other", "",
              same_doi & (tokens >= 0.95) & authors_agree & (pages != DIFFERENT) & ((abstract >= 0.9) | biblio)),
-        Rule("same", "same: DOIs differ but title, authors, year, pages and abstract are identical", "",
+        Rule("different", "refuse: serial title (it recurs in the venue or series); year, venue, volume, "
+             "issue or pages differ", "serial", serial & placed_apart),
+        Rule("uncertain", "uncertain: serial title (it recurs in the venue or series); year, venue, volume, "
+             "issue and pages not all given on both", "serial", serial & ~placed_together),
+        Rule("same", "same: DOIs differ but title, authors, year, issue, pages and abstract are identical", "",
              other_doi & identical),
         Rule("different", "refuse: DOIs differ", "doi", other_doi),
         Rule("different", "refuse: volumes differ", "volume", volume == DIFFERENT),
+        Rule("different", "refuse: issues of one volume differ", "issue", same_volume & (issue == DIFFERENT)),
         Rule("different", "refuse: pages differ", "pages", pages == DIFFERENT),
         Rule("same", "same: generic title, but authors, year, venue, volume and pages agree", "",
              generic & biblio & authors_agree & same_year & (venue_agree | np.isnan(venue))),
         Rule("different", "refuse: generic title and not everything else agrees", "generic", generic),
         Rule("same", "same: numbers in titles differ, but authors, volume and pages agree", "",
              other_numbers & biblio & authors_agree & (title >= t.review_title)),
-        Rule("uncertain", "refuse: numbers in titles differ", "numbers", other_numbers & similar_title),
         Rule("different", "refuse: numbers in titles differ", "numbers", other_numbers),
         Rule("same", "same: title, authors and pages agree (venue written differently)", "",
              title_authors & venue_conflict & same_pages),

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 import pandas as pd
 
 from ...records import clean_text, normalise_doi
+from .fold import fold
 
 # ASCII letters and digits kept, everything else a space: str.translate is many times faster than
 # a regular expression substitution on long texts (abstracts).
@@ -33,28 +34,8 @@ def _words(folded: str) -> list[str]:
     return folded.translate(_ALNUM_ONLY).split()
 
 
-def _fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in range(0x0391, 0x03CA):  # α → alpha, β → beta: exports differ in spelling these
-        name = unicodedata.name(chr(code), "")
-        if "LETTER" in name:
-            table[code] = f" {name.split()[-1].lower()} "
-    for code in (*range(0x2000, 0x2070), 0x00A0, 0x00AD, 0x00B7, 0x00D7, 0x2212, 0x3000):
-        table[code] = " "  # dashes, spaces, quotes: word breaks, not letters to drop
-    table.update({ord("ß"): "ss", ord("æ"): "ae", ord("œ"): "oe", ord("ø"): "o", ord("ł"): "l", ord("đ"): "d",
-                  ord("Æ"): "AE", ord("Œ"): "OE", ord("Ø"): "O", ord("Ł"): "L", ord("Đ"): "D"})
-    return table
-
-
-_FOLD = _fold_table()
-
-
-def _fold(text: str) -> str:
-    """Lower-case ASCII: accents dropped, Greek letters spelled out, other symbols removed."""
-    if text.isascii():
-        return text.lower()
-    text = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return text.encode("ascii", "ignore").decode("ascii").lower()
+# Every text is folded by one function (fold.py): mojibake repaired, any script transliterated.
+_fold = fold
 
 
 def _text(value: Any) -> str:
@@ -256,11 +237,33 @@ _MONTHS = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec")
 _RANGE = re.compile(r"^([a-z]{0,4})0*(\d+)(?:-+([a-z]{0,4})0*(\d+))?$")
 
 
+_ROMAN_RANGE = re.compile(r"^([ivxlc]+)(?:-+([ivxlc]+))?$")
+_ROMAN_VALUE = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
+
+
+def _roman(numeral: str) -> int:
+    total = 0
+    for here, after in zip(numeral, [*numeral[1:], ""], strict=True):
+        value = _ROMAN_VALUE[here]
+        total += -value if after and _ROMAN_VALUE[after] > value else value
+    return total
+
+
+def _roman_pages(part: str) -> str:
+    """Front-matter pages in roman numerals ("iii-vi", where editorials are printed) as "rom3-rom6",
+    so that two editorials on different front pages differ instead of being left out."""
+    match = _ROMAN_RANGE.match(part)
+    if not match:
+        return part
+    return "-".join(f"rom{_roman(x)}" for x in match.groups() if x)
+
+
 @lru_cache(maxsize=200_000)
 def normal_pages(value: str) -> str:
     """Pages as "start-end" ranges with the end spelled out, `,`-joined when there are several.
 
-    "288-97" → "288-297", "e133-9" → "e133-e139", "083-087" → "83-87", "R153" stays. Values a
+    "288-97" → "288-297", "e133-9" → "e133-e139", "083-087" → "83-87", "R153" stays, "iii-vi" →
+    "rom3-rom6". Values a
     spreadsheet or an export broke are left out (""), so that they never count as a difference:
     dates ("11-Sep" was "9-11"), "Suppl-29", "(no pagination)".
     """
@@ -270,7 +273,8 @@ def normal_pages(value: str) -> str:
         return ""
     ranges = []
     for part in re.split(r"\s*[,+;&]\s*|\s+and\s+", text):
-        match = _RANGE.match(part.replace(" ", ""))
+        part = _roman_pages(part.replace(" ", ""))
+        match = _RANGE.match(part)
         if not match:
             continue  # "discussion 298", "Suppl-29": not a page range
         prefix, start, prefix2, end = match.groups()
@@ -302,8 +306,8 @@ def page_spans(pages: str) -> tuple[tuple[str, int, int], ...]:
 def pages_agree(a: str, b: str) -> str:
     """"same", "different" or "missing" for two normalised page values.
 
-    Pages agree when any spans overlap: a single page inside the other's range ("488" and
-    "487-488") agrees. An article number ("e12724", "a1754") is not comparable with a printed
+    Pages agree when any spans agree (`span_agreement`): a single page inside the other's range
+    ("488" and "487-488") agrees, "3-8" and "3-4" differ. An article number ("e12724", "a1754") is not comparable with a printed
     page range ("1-6"): "missing". Pages with different letters ("S334", "A254") differ.
     """
     if not a or not b:
@@ -319,11 +323,35 @@ def pages_agree(a: str, b: str) -> str:
         if "" in prefixes_a or "" in prefixes_b:
             return "missing"  # an article number against printed pages: not comparable
         return "different"  # "S334" and "A254": pages of two different supplements
+    found = "different"
     for prefix, start, end in spans_a:
         for prefix2, start2, end2 in spans_b:
-            if prefix == prefix2 and start <= end2 and start2 <= end:
-                return "same"
-    return "different"
+            if prefix == prefix2:
+                agreement = span_agreement(start, end, start2, end2)
+                if agreement == "same":
+                    return "same"
+                if agreement == "missing":
+                    found = "missing"
+    return found
+
+
+def span_agreement(start: int, end: int, start2: int, end2: int) -> str:
+    """Two page ranges compared at both ends: "same", "different" or "missing" (can't tell).
+
+    A page inside the other's range agrees ("488" and "487-488"); ranges agree when both ends do,
+    give or take two pages (exports miscount the last page: "742-748" and "742-749"). Ranges that
+    do not overlap differ, and so does a range that starts where the other starts but is more than
+    twice as long, by three pages or more: "3-8" and "3-4" are two items of one issue (a serial's
+    editorial and its continuation), not one. Other overlaps are left open ("missing").
+    """
+    if start > end2 or start2 > end:
+        return "different"
+    if start == end or start2 == end2 or (abs(start - start2) <= 2 and abs(end - end2) <= 2):
+        return "same"
+    length, length2 = end - start + 1, end2 - start2 + 1
+    if start == start2 and max(length, length2) >= 2 * min(length, length2) and abs(length - length2) >= 3:
+        return "different"
+    return "missing"
 
 
 _VOLUME = re.compile(r"^\s*(?:vol(?:ume)?\.?\s*)?([0-9]+[a-z]?)\b", re.IGNORECASE)
@@ -413,7 +441,7 @@ def normal_venue(value: str) -> str:
 
 FEATURES = (
     "title", "title_numbers", "kind", "generic", "authors", "author_text", "surname_text", "first_author",
-    "year", "doi", "volume", "issue_numbers", "pages", "first_page", "venue", "abstract",
+    "year", "doi", "volume", "issue_numbers", "issue", "pages", "first_page", "venue", "abstract",
 )
 
 
@@ -425,6 +453,7 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     authors = [author_keys(a) for a in records["authors"]]
     pages = [normal_pages(p) if isinstance(p, str) else "" for p in records["pages"]]
     years = [int(y) if pd.notna(y) else None for y in records["year"]]
+    issues = [issue_numbers(v) for v in records["issue"]]
     # The start of an abstract is enough to tell two abstracts apart, and cheap to compare.
     abstracts = [" ".join(_words(_fold(_text(a[:800]))))[:600] if isinstance(a, str) else ""
                  for a in records["abstract"]]
@@ -441,7 +470,11 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "year": years,
         "doi": [normal_doi(d) for d in records["doi"]],
         "volume": [normal_volume(v) if isinstance(v, str) else "" for v in records["volume"]],
-        "issue_numbers": [issue_numbers(v) for v in records["issue"]],
+        "issue_numbers": issues,
+        # the issue as its numbers ("No. 2" → "2", "2-3" → "2,3"): compared when volumes agree.
+        # Numbers of four digits or more are article numbers an export put in the issue field
+        # ("e0143396"), or years, not issues.
+        "issue": [",".join(sorted((x for x in n if len(x) <= 3), key=int)) for n in issues],
         "pages": pages,
         "first_page": [p.split(",")[0].split("-")[0] for p in pages],
         "venue": [normal_venue(v) if isinstance(v, str) else "" for v in records["venue"]],
