@@ -68,7 +68,7 @@ def test_the_next_workbook_is_ordered_by_the_ranker(review: Path, capsys: pytest
     about = [bool(ABOUT.search(f"{r['title']} {r['abstract'] or ''}")) for r in ranked]
     assert sum(about) == 216 and sum(about[:30]) >= 28 and sum(about[-30:]) / 30 < 216 / 300
     sheet = order_sheet(book(review, "ana"))
-    assert sheet["order"].startswith("class-balanced logistic regression")
+    assert sheet["order"].startswith("logistic regression on TF-IDF")
     assert sheet["decisions learned from"] == "20 (5 relevant)"
     expected = float(sheet["relevant works expected"].split(" of these ")[0])
     assert sheet["relevant works expected"].endswith("of these 300 works")

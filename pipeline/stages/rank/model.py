@@ -2,9 +2,18 @@
 
 Before the model can learn (no decision yet, or decisions of one class only) the protocol's
 `relevance_score` orders the works: it is the best guess the review has. Once both a relevant and
-an irrelevant work are decided, a class-balanced logistic regression over TF-IDF features
-(features.py) predicts each undecided work's relevance; ties keep the relevance_score order, then
-work_id, so the order is deterministic.
+an irrelevant work are decided, a logistic regression over TF-IDF features (features.py) predicts
+each undecided work's relevance; ties keep the relevance_score order, then work_id, so the order
+is deterministic.
+
+How the two classes are weighed depends on how screening is going (`class_ratio`). While it is
+finding relevant works, the relevant class weighs RELEVANT_WEIGHT times the irrelevant one in
+total: the few relevant works pull the next picks close to them, which finds the bulk early.
+Once the last BROADEN_AFTER decisions were all irrelevant, the bulk is found and the relevant
+works left are those unlike it (a title without an abstract, another wording); the classes then
+weigh the same, which ranks by what separates the classes rather than by likeness to the bulk.
+Measured on five SYNERGY sets against ASReview 3.0.8 (bench/results/prioritise.md; what was
+tried and dropped in bench/results/prioritise_tried.md).
 """
 
 from __future__ import annotations
@@ -21,15 +30,32 @@ from sklearn.linear_model import LogisticRegression
 
 from .features import tfidf
 
-#: Inverse regularisation strength: scikit-learn's default, left untuned on purpose, because a
-#: value tuned on the one labelled set we have would fit that set, not the next review.
+#: Inverse regularisation strength: scikit-learn's default, left untuned on purpose (C = 3, 0.3
+#: and 0.1 were measured on the five shared sets and won nowhere consistently).
 C = 1.0
+#: While screening finds relevant works, the relevant class's total weight over the irrelevant
+#: class's. ASReview 3's default model weighs them 9.8 : 1 (tuned by its authors on the 26 SYNERGY
+#: sets); 10 is that figure rounded, not tuned here.
+RELEVANT_WEIGHT = 10.0
+#: After this many irrelevant decisions in a row the classes weigh the same (see the module
+#: docstring). 20 was measured with 50 (worse on Donners 2021, equal elsewhere).
+BROADEN_AFTER = 20
 
-MODEL_METHOD = ("class-balanced logistic regression on TF-IDF of title, abstract and keywords, "
-                "retrained on every decision")
+MODEL_METHOD = (f"logistic regression on TF-IDF of title, abstract and keywords, retrained on every decision; "
+                f"relevant works weigh {RELEVANT_WEIGHT:g}x the irrelevant ones in total, equally once the last "
+                f"{BROADEN_AFTER} decisions were all irrelevant")
 PRIOR_METHOD = "protocol relevance_score (no model yet: it needs a relevant and an irrelevant decision)"
-REMAINING_METHOD = ("sum over undecided works of the model's probability, corrected from balanced "
+REMAINING_METHOD = ("sum over undecided works of the model's probability, corrected from the weighted "
                     "training back to the share of relevant works among the decided ones")
+
+
+def class_ratio(y: np.ndarray) -> float:
+    """The relevant class's total weight over the irrelevant class's, for decisions `y` in the
+    order they were made: RELEVANT_WEIGHT while one of the last BROADEN_AFTER is relevant, else 1."""
+    relevant = np.flatnonzero(np.asarray(y) == 1)
+    if len(relevant) and len(y) - 1 - relevant[-1] < BROADEN_AFTER:
+        return RELEVANT_WEIGHT
+    return 1.0
 
 
 @dataclass(frozen=True)
@@ -87,23 +113,30 @@ class Ranker:
                 ) -> np.ndarray | None:
         """Probability of relevance for the works at positions `pool`, or None if no model can learn.
 
-        Trained on the works at positions `decided` with labels `y` (1 relevant, 0 irrelevant).
-        Balanced class weights, because relevant works are a few percent of a search; the
-        probabilities are then shifted back (prior correction: add log(n_relevant/n_irrelevant)
-        to the log-odds, which undoes the balancing) so they estimate relevance among works like
-        the decided ones.
+        Trained on the works at positions `decided` (in the order they were decided) with labels
+        `y` (1 relevant, 0 irrelevant). The classes' total weights stand in the ratio
+        `class_ratio(y)` (relevant works are a few percent of a search, so unweighted they would
+        hardly count), scaled to sum to the number of decisions, as scikit-learn's "balanced"
+        does, so the regularisation is the same whatever the ratio. The probabilities are then
+        shifted back (prior correction: add log(n_relevant / n_irrelevant) − log(ratio) to the
+        log-odds, which undoes the weighting) so they estimate relevance among works like the
+        decided ones.
         """
         n_rel = int(np.sum(y == 1))
         n_irr = len(y) - n_rel
         if n_rel == 0 or n_irr == 0 or len(pool) == 0:
             return None
+        ratio = class_ratio(y)
+        weights = {1: len(y) * ratio / ((ratio + 1) * n_rel), 0: len(y) / ((ratio + 1) * n_irr)}
         # dual: liblinear solves the dual problem, cheaper when features (terms) outnumber the decided
         # works, as they always do here (46,000 terms, a few hundred decisions): the same model, and
         # about 10 times less CPU than the primal solver on the benchmark.
-        model = LogisticRegression(C=C, class_weight="balanced", solver="liblinear", dual=True, random_state=seed)
+        model = LogisticRegression(C=C, class_weight=weights, solver="liblinear", dual=True, random_state=seed)
         model.fit(self.features[decided], y)
-        logit = model.decision_function(self.features[pool]) + math.log(n_rel / n_irr)
-        return expit(logit)
+        # One product over every row, then the pool's entries: slicing the pool's rows out of the
+        # matrix first would copy most of it on every retraining of a simulation.
+        logit = np.asarray(self.features @ model.coef_.ravel().astype(np.float32), dtype=np.float64)[pool]
+        return expit(logit + model.intercept_[0] + math.log(n_rel / n_irr) - math.log(ratio))
 
     def order(self, pool: np.ndarray, probability: np.ndarray | None) -> np.ndarray:
         """The positions in `pool`, best first: probability, then relevance_score, then work_id."""
@@ -123,7 +156,9 @@ def rank(works: pd.DataFrame | Ranker, labels: pd.Series, *, pool: Iterable[obje
     for decided works; ids not in `works` are ignored. `pool`: the works to order, e.g. those
     awaiting one reviewer; ids not in `works` are ignored. With no labels, or labels of one class
     only, the order is relevance_score (highest first; missing last) then work_id, and
-    probability / estimated_remaining are NaN. Deterministic for a given `seed`.
+    probability / estimated_remaining are NaN. Deterministic for a given `seed`. The order of
+    `labels` is the order the decisions were made (a ledger's order): the model's class weights
+    depend on the latest ones (`class_ratio`).
     """
     ranker = works if isinstance(works, Ranker) else Ranker(works)
     decided, y = _decided(ranker, labels)

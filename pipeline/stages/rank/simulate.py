@@ -24,7 +24,10 @@ class Simulation:
 
     `order`: every work in screening order (step 1…N, work_id, label, prior = part of the prior
     knowledge). `curve`: screened, found, recall over the works after the prior knowledge (row 0
-    is nothing screened). `figures`: wss_95, wss_100, recall_10, rrf_10 of that same order
+    is nothing screened), and estimated_recall: what `slr screen status` would have said at that
+    point, found / (found + the ranker's estimated remaining), from the model trained on every
+    decision so far (NaN without a model, and after the last relevant work, where the rest is
+    appended without retraining). `figures`: wss_95, wss_100, recall_10, rrf_10 of that same order
     (metrics.figures), so prior knowledge counts neither as work saved nor as found, as in
     ASReview-insights' default. `prior`: the prior works' ids.
     """
@@ -80,10 +83,13 @@ def simulate(works: pd.DataFrame, labels: pd.Series, *, seed: int = 0, prior_inc
     screened = np.zeros(len(y), dtype=bool)
     screened[steps] = True
     to_find = int(y.sum()) - int(y[steps].sum())
+    estimated: list[float] = []  # the ranker's estimated remaining after each record screened
     while not screened.all():
         pool = np.flatnonzero(~screened)
         decided = np.asarray(steps, dtype=np.int64)
-        ordered = ranker.order(pool, ranker.predict(decided, y[decided], pool, seed=seed))
+        probability = ranker.predict(decided, y[decided], pool, seed=seed)
+        ordered = ranker.order(pool, probability)
+        estimated.append(float(probability.sum()) if probability is not None else np.nan)
         if to_find == 0:
             steps += ordered.tolist()  # nothing left to find: the order of the rest changes no figure
             break
@@ -98,7 +104,17 @@ def simulate(works: pd.DataFrame, labels: pd.Series, *, seed: int = 0, prior_inc
     order = pd.DataFrame({"step": np.arange(1, len(positions) + 1), "work_id": ranker.work_ids[positions],
                           "label": y[positions], "prior": is_prior})
     after = y[positions[len(prior):]]
-    return Simulation(order=order, curve=recall_curve(after), figures=figures(after), prior=tuple(prior),
+    curve = recall_curve(after)
+    # Row k of the curve (k records screened after the prior) ↔ the model trained on those k: the
+    # model of retraining k // batch, whose estimate holds until the next one.
+    rows = np.arange(len(curve)) // batch
+    known = rows < len(estimated)
+    remaining = np.full(len(curve), np.nan)
+    remaining[known] = np.asarray(estimated)[rows[known]]
+    found = curve["found"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        curve["estimated_recall"] = np.where(found + remaining > 0, found / (found + remaining), np.nan)
+    return Simulation(order=order, curve=curve, figures=figures(after), prior=tuple(prior),
                       method=f"{MODEL_METHOD}; {len(prior)} prior works (seed {seed}), batch {batch}")
 
 

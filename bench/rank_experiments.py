@@ -1,0 +1,247 @@
+"""Candidate rankers, measured on every shared labelled set at once (a tool for tuning, not `make bench`).
+
+    python bench/rank_experiments.py --seeds 3 lr nb lr+nb          # candidates by name
+    python bench/rank_experiments.py --list
+
+Each candidate is replayed as `simulate` replays a review (the prior of `prior_knowledge(seed)`,
+one record per query, retrained after every record, stopping at the last relevant one) and
+scored with `figures`; ASReview's figures for the same seeds come from the cache that
+bench/prioritise.py keeps (bench/results/prioritise_asreview.json), so it is never rerun here.
+Prints, per set and over the sets, mean WSS@95, WSS@100, recall@10 % and CPU seconds, and the
+difference from ASReview. What was tried and why it was kept or dropped is written up by hand in
+bench/results/prioritise_tried.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.svm import LinearSVC
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import prioritise as P  # noqa: E402
+from pipeline.stages.rank import figures, prior_knowledge  # noqa: E402
+from pipeline.stages.rank import features as F  # noqa: E402
+
+Scorer = Callable[[sparse.csr_matrix, np.ndarray, np.ndarray, int], np.ndarray]
+
+
+# --- features ----------------------------------------------------------------------------------
+
+def feats(works, kind: str) -> sparse.csr_matrix:
+    if kind == "tfidf":
+        return F.tfidf(works)
+    if kind.startswith("title"):  # title block weighted w, plus the usual matrix
+        w = float(kind[5:] or 1)
+        t = F.tfidf(works[["work_id", "title"]])
+        return sparse.hstack([F.tfidf(works), w * t], format="csr")
+    raise ValueError(kind)
+
+
+# --- scorers: fit on (X[decided], y), return a score for X[pool]; higher = screen first -------------
+
+def lr(C=1.0, balanced="balanced"):
+    def score(X, decided, y, pool, seed):
+        m = LogisticRegression(C=C, class_weight=balanced, solver="liblinear", dual=True, random_state=seed)
+        m.fit(X[decided], y)
+        return m.decision_function(X[pool])
+    return score
+
+
+def lr_ratio(C=1.0, ratio=9.8):
+    """Logistic regression with the relevant class weighing `ratio` times the irrelevant in total."""
+    def score(X, decided, y, pool, seed):
+        n1, n0 = (y == 1).sum(), (y == 0).sum()
+        # class totals in the ratio `ratio`, scaled to sum to n like "balanced" (the same regularisation)
+        w1 = len(y) * ratio / ((ratio + 1) * n1)
+        w0 = len(y) / ((ratio + 1) * n0)
+        m = LogisticRegression(C=C, class_weight={1: w1, 0: w0}, solver="liblinear",
+                               dual=True, random_state=seed)
+        m.fit(X[decided], y)
+        return m.decision_function(X[pool])
+    return score
+
+
+def phased(C=1.0, ratio=10.0, run=20):
+    """lr_ratio(ratio) while screening is productive, balanced once the last `run` decisions
+    (in screening order) were all irrelevant: exploit hard, then broaden for the outliers."""
+    def score(X, decided, y, pool, seed):
+        last = np.flatnonzero(y == 1)[-1]
+        r = ratio if len(y) - 1 - last < run else 1.0
+        return lr_ratio(C, r)(X, decided, y, pool, seed)
+    return score
+
+
+def svm(C=0.11, ratio=9.8):
+    def score(X, decided, y, pool, seed):
+        n1, n0 = (y == 1).sum(), (y == 0).sum()
+        w = np.where(y == 1, 1.0, n1 / (ratio * n0))
+        w *= len(y) / w.sum()
+        m = LinearSVC(C=C, random_state=seed)
+        m.fit(X[decided], y, sample_weight=w)
+        return m.decision_function(X[pool])
+    return score
+
+
+def nb(alpha=3.822, ratio=1.2):
+    def score(X, decided, y, pool, seed):
+        n1, n0 = (y == 1).sum(), (y == 0).sum()
+        w = np.where(y == 1, 1.0, n1 / (ratio * n0))
+        w *= len(y) / w.sum()
+        m = MultinomialNB(alpha=alpha)
+        m.fit(X[decided], y, sample_weight=w)
+        lp = m.predict_joint_log_proba(X[pool])
+        return lp[:, 1] - lp[:, 0]
+    return score
+
+
+def ranks(s: np.ndarray) -> np.ndarray:
+    """Scores → their rank in [0, 1] (1 = best); averaging ranks ignores each model's scale."""
+    r = np.empty(len(s))
+    r[np.argsort(s, kind="stable")] = np.arange(len(s))
+    return r / max(len(s) - 1, 1)
+
+
+def zs(s: np.ndarray) -> np.ndarray:
+    sd = s.std()
+    return (s - s.mean()) / (sd if sd > 0 else 1)
+
+
+def mix(*scorers, how="rank", weights=None):
+    weights = weights or [1.0] * len(scorers)
+
+    def score(X, decided, y, pool, seed):
+        parts = [f(X, decided, y, pool, seed) for f in scorers]
+        norm = ranks if how == "rank" else zs
+        return sum(w * norm(p) for w, p in zip(weights, parts))
+    return score
+
+
+CANDIDATES: dict[str, tuple[str, Scorer]] = {
+    "lr": ("tfidf", lr()),
+    "lr-c10": ("tfidf", lr(10.0)),
+    "lr-r10": ("tfidf", lr_ratio(1.0, 10.0)),
+    "lr-r1": ("tfidf", lr_ratio(1.0, 1.0)),
+    "lr-r10-c3": ("tfidf", lr_ratio(3.0, 10.0)),
+    "lr-r3": ("tfidf", lr_ratio(1.0, 3.0)),
+    "lr-r10+nb": ("tfidf", mix(lr_ratio(1.0, 10.0), nb())),
+    "lr-r10-title1": ("title1", lr_ratio(1.0, 10.0)),
+    "lr-c3": ("tfidf", lr(3.0)),
+    "lr-c0.3": ("tfidf", lr(0.3)),
+    "svm-u4": ("tfidf", svm()),
+    "nb": ("tfidf", nb()),
+    "nb-a1": ("tfidf", nb(1.0, 1.0)),
+    "nb-a0.1": ("tfidf", nb(0.1, 1.0)),
+    "lr+nb": ("tfidf", mix(lr(), nb())),
+    "lr+nb-z": ("tfidf", mix(lr(), nb(), how="z")),
+    "svm+nb": ("tfidf", mix(svm(), nb())),
+    "lr+svm+nb": ("tfidf", mix(lr(), svm(), nb())),
+    "lr-title1": ("title1", lr()),
+    "lr+svm": ("tfidf", mix(lr(), svm())),
+    "lr+lr-r10": ("tfidf", mix(lr(), lr_ratio(1.0, 10.0))),
+    "lr-c0.1": ("tfidf", lr(0.1)),
+    "svm-bal": ("tfidf", svm(0.11, 1.0)),
+    "ph20": ("tfidf", phased(run=20)),
+    "ph50": ("tfidf", phased(run=50)),
+    "ph10": ("tfidf", phased(run=10)),
+    "lr-r10-c0.3": ("tfidf", lr_ratio(0.3, 10.0)),
+    "lr-r10-c10": ("tfidf", lr_ratio(10.0, 10.0)),
+    "lr-title0.5": ("title0.5", lr()),
+    "svm-title1": ("title1", svm()),
+    "lr+nb-title1": ("title1", mix(lr(), nb())),
+}
+
+
+# --- the replay -------------------------------------------------------------------------------
+
+def replay(X, y: np.ndarray, prior: list[int], scorer: Scorer, seed: int) -> np.ndarray:
+    """Rows after the prior in screening order, until every relevant row is found, then the rest."""
+    screened = np.zeros(len(y), dtype=bool)
+    screened[prior] = True
+    steps: list[int] = []
+    to_find = int(y.sum() - y[prior].sum())
+    decided = list(prior)
+    while to_find and not screened.all():
+        pool = np.flatnonzero(~screened)
+        d = np.asarray(decided)
+        s = scorer(X, d, y[d], pool, seed)
+        pick = int(pool[np.lexsort((pool, -s))[0]])
+        steps.append(pick)
+        decided.append(pick)
+        screened[pick] = True
+        to_find -= int(y[pick])
+    return np.concatenate([steps, np.flatnonzero(~screened)]).astype(np.int64)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("candidates", nargs="*")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("--sets", default="", help="comma-separated name prefixes (default all)")
+    args = parser.parse_args(argv)
+    if args.list or not args.candidates:
+        print("\n".join(CANDIDATES))
+        return 0
+    cache = P.Cache(P.ASREVIEW_CACHE)
+    paths = P.default_datasets()
+    if args.sets:
+        paths = [p for p in paths if any(p.name.startswith(s) for s in args.sets.split(","))]
+    data = [P.load(p) for p in paths]
+    seeds = list(range(args.seeds))
+    asr: dict[str, list[dict]] = {}
+    for d in data:
+        y = d.labels.to_numpy()
+        asr[d.name] = []
+        for seed in seeds:
+            prior = [int(w) for w in prior_knowledge(d.works, d.labels, seed=seed)]
+            run = cache.get(d, seed, prior)
+            if run is None:
+                raise SystemExit(f"{d.name} seed {seed}: ASReview not cached; run bench/prioritise.py first")
+            asr[d.name].append({**figures(y[P.asreview_order(d, run)]), "cpu": run["cpu"]})
+    features: dict[tuple[str, str], sparse.csr_matrix] = {}
+    for name in args.candidates:
+        kind, scorer = CANDIDATES[name]
+        rows = []
+        for d in data:
+            y = d.labels.to_numpy()
+            if (d.name, kind) not in features:
+                features[(d.name, kind)] = feats(d.works, kind)
+            X = features[(d.name, kind)]
+            got = []
+            for seed in seeds:
+                prior = [int(w) for w in prior_knowledge(d.works, d.labels, seed=seed)]
+                cpu = time.process_time()
+                order = replay(X, y, prior, scorer, seed)
+                got.append({**figures(y[order]), "cpu": time.process_time() - cpu})
+            m = {k: statistics.fmean(g[k] for g in got) for k in ("wss_95", "wss_100", "recall_10", "cpu")}
+            a = {k: statistics.fmean(g[k] for g in asr[d.name]) for k in ("wss_95", "recall_10", "cpu")}
+            wins = sum(g["wss_95"] >= h["wss_95"] for g, h in zip(got, asr[d.name]))
+            rows.append((d.name, m, a))
+            print(f"{name:14s} {d.name[:12]:12s} WSS95 {m['wss_95']:.3f} ({m['wss_95'] - a['wss_95']:+.3f}, "
+                  f"{wins}/{len(seeds)}) WSS100 {m['wss_100']:.3f} R10 {m['recall_10']:.3f} "
+                  f"({m['recall_10'] - a['recall_10']:+.3f}) CPU {m['cpu']:.2f} (asr {a['cpu']:.2f})", flush=True)
+        mean = statistics.fmean(m["wss_95"] for _, m, _ in rows)
+        amean = statistics.fmean(a["wss_95"] for _, _, a in rows)
+        worst = min(m["wss_95"] - a["wss_95"] for _, m, a in rows)
+        r10 = min(m["recall_10"] - a["recall_10"] for _, m, a in rows)
+        print(f"{name:14s} MEAN         WSS95 {mean:.3f} ({mean - amean:+.3f}) worst set {worst:+.3f} "
+              f"worst R10 {r10:+.3f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
