@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..runner.screen import run_screen, run_screen_agreement, run_screen_import, screen_status
+from ..runner.screen_external import run_import_decisions
 from ..runner.simulate import run_simulate
 from .common import context, state
 
@@ -50,6 +51,27 @@ def import_(
     s = run_screen_import(ctx, files, reviewer=reviewer)
     typer.echo(f"{s.decisions} decisions read from {s.files} file(s); {s.added} new or changed added to "
                f"{ctx.store.relative(s.ledger)}. Run `slr screen` to apply them.")
+
+
+@app.command("import-decisions")
+def import_decisions(
+    file: Annotated[Path, typer.Argument(help="The tool's export: ASReview CSV/RIS, Rayyan CSV/RIS, Covidence CSV.")],
+    tool: Annotated[str, typer.Option("--tool", help="asreview, rayyan or covidence.")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who decided (for Rayyan: the reviewer's name there).", metavar="NAME")],
+    stage: Annotated[str, typer.Option("--stage", help="title_abstract or full_text.")] = "title_abstract",
+    decision: Annotated[Optional[str], typer.Option("--decision", help="Covidence: the decision of the list exported.")] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Exclusion reason where the tool gives none of the protocol's.")] = None,
+) -> None:
+    """Add decisions made in ASReview LAB, Rayyan or Covidence to the screening ledger.
+
+    Rows are matched to works by slr work id, DOI, title and year, then record ids. Nothing is
+    written if any row is wrong; the error names the row. Example:
+    slr -c config/demo.yaml screen import-decisions asreview_export.csv --tool asreview --reviewer ana --reason "not about micro-credentials"
+    """
+    ctx = context()
+    s = run_import_decisions(ctx, file, tool=tool, reviewer=reviewer, stage=stage, decision=decision, reason=reason)
+    typer.echo(f"{s.decisions} decisions read from {s.rows} rows ({s.not_decided} without a decision); {s.added} new "
+               f"or changed added to {ctx.store.relative(s.ledger)}. Run `slr screen` to apply them.")
 
 
 @app.command()
