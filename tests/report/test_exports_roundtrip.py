@@ -223,3 +223,15 @@ def _bib_entries_from_text(text: str) -> list:
                                                                  middlewares.SeparateCoAuthors()])
     assert not library.failed_blocks
     return library.entries
+
+
+def test_synthesis_workbook_shows_other_programs_only_its_data_sheets(demo: dict) -> None:
+    """Issue 21 item 3, for synthesis.xlsx: pandas (and Excel) see the data sheets and nothing else."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    sheets = list(pd.read_excel(demo["folder"] / "synthesis.xlsx", sheet_name=None, engine="openpyxl"))
+    assert sheets == ["Sources", "Coding matrix", "RQ1", "RQ2", "Issuers", "Issuers compared", "By year", "By region",
+                      "By type", "Gaps", "PRISMA", "Search log", "Protocol"]
+    book = load_workbook(demo["folder"] / "synthesis.xlsx", read_only=True)
+    assert {ws.sheet_state for ws in book.worksheets} == {"visible"}
