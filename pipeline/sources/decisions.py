@@ -76,6 +76,9 @@ def read_decisions(path: Path, tool: str, *, reviewer: str, decision: str | None
     """Every row of `path` as `tool` exported it; an unknown label is an InputError naming the row."""
     if tool not in TOOLS:
         raise InputError(f'{path}: unknown tool "{tool}"', hint=f"tools are: {', '.join(TOOLS)}")
+    if path.suffix.lower() in (".xlsx", ".xls", ".zip", ".asreview"):
+        raise InputError(f"{path}: slr reads these tools' CSV and RIS exports, not {path.suffix} files",
+                         hint="export the decisions again as CSV (or RIS) and import that file")
     text, _ = read_text(path)
     is_ris = bool(re.match(r"\s*(\ufeff)?TY  -", text))
     if tool == "covidence":

@@ -174,3 +174,7 @@ def test_unknown_tool_and_stage(review: Path, capsys: pytest.CaptureFixture[str]
     assert 'unknown tool "endnote"' in capsys.readouterr().err
     assert run(review, str(LABELLED_RIS), "--tool", "asreview", "--reviewer", "ana", "--stage", "abstract") == 6
     assert 'unknown stage "abstract"' in capsys.readouterr().err
+    project = review / "review.asreview"
+    project.write_bytes(b"PK")
+    assert run(review, str(project), "--tool", "asreview", "--reviewer", "ana") == 3
+    assert f"{project}: slr reads these tools' CSV and RIS exports, not .asreview files" in capsys.readouterr().err
