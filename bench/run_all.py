@@ -20,6 +20,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("screen_criteria.py", []),
     ("screen_workbook.py", []),
     ("prioritise.py", []),
+    ("startup.py", []),
 ]
 
 

@@ -20,7 +20,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from .errors import ConfigError, did_you_mean
-from .records import BIB_FIELDS
+from .fields import BIB_FIELDS
 
 FILE_FORMATS = ("ris", "wos", "bibtex", "endnote_xml", "nbib", "csv", "tsv", "xlsx", "reflist")
 API_TYPES = ("openalex", "crossref", "eric", "semantic_scholar", "arxiv", "europepmc", "doaj", "core")

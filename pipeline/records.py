@@ -18,20 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Columns of the record table, in order (DESIGN.md, "The record columns").
-RECORD_COLUMNS: tuple[str, ...] = (
-    "record_id", "source", "source_query", "source_record_id",
-    "title", "abstract", "authors", "year", "doi", "venue", "volume", "issue", "pages",
-    "publisher", "doc_type", "language", "keywords", "url",
-    "countries", "affiliations",
-    "retrieved_at", "run_id", "first_seen",
-)
-
-#: Bibliographic fields an importer may fill (everything but ids and provenance).
-BIB_FIELDS: tuple[str, ...] = (
-    "title", "abstract", "authors", "year", "doi", "venue", "volume", "issue", "pages",
-    "publisher", "doc_type", "language", "keywords", "url", "countries", "affiliations",
-)
+from .fields import BIB_FIELDS, RECORD_COLUMNS  # the record table's columns, re-exported here
 
 LIST_SEPARATOR = "; "
 

@@ -19,20 +19,16 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, StageError
+from .stage_table import STAGE_FOLDERS, Ledger, Output
 
-#: Stage folders under outputs/<id>/, in pipeline order.
-STAGES: dict[str, str] = {
-    "search": "01_search",
-    "dedupe": "02_dedupe",
-    "screen": "03_screen",
-    "code": "04_code",
-    "synthesize": "05_synthesis",
-}
+if TYPE_CHECKING:  # pandas loads where a table is read or written, not at start-up
+    import pandas as pd
+
+#: Stage folders under outputs/<id>/ (declared with each stage in pipeline/stage_table.py).
+STAGES: dict[str, str] = STAGE_FOLDERS
 
 #: Characters that make a spreadsheet read a text as a formula when it starts with one.
 _FORMULA_CHARS = "=+-@\t\r"
@@ -66,6 +62,8 @@ def _map_texts(series: pd.Series, first: frozenset[str], change: Any) -> pd.Seri
     looking at each text's first character takes milliseconds. A column holding anything but texts
     and None goes through `map` as before (which may convert its type, e.g. to numbers).
     """
+    import pandas as pd
+
     values = series.to_numpy()
     if not all(value is None or value.__class__ is str for value in values):
         return series.map(change)
@@ -139,6 +137,8 @@ def write_json(path: Path, data: Any) -> None:
 
 def frame_to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV bytes (UTF-8, `\\n` line ends) with formula-like text escaped."""
+    import pandas as pd
+
     safe = frame.copy()
     for position in range(safe.shape[1]):
         series = safe.iloc[:, position]
@@ -159,6 +159,8 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 def read_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV this project wrote: everything as text (ids stay ids), escapes undone."""
+    import pandas as pd
+
     if not Path(path).exists():
         raise StageError(f"missing input: {path}", hint="run the earlier stage first (see `slr status`)")
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], **kwargs)
@@ -205,6 +207,13 @@ class ReviewStore:
 
     def stage_dir(self, stage: str) -> Path:
         return self.outputs_dir / STAGES[stage]
+
+    def output(self, item: Output) -> Path:
+        """Where a file one stage writes for later stages lives (see pipeline/stage_table.py)."""
+        return self.stage_dir(item.stage) / item.name
+
+    def ledger(self, item: Ledger) -> Path:
+        return self.ledger_dir / item.name
 
     def imports_dir(self, source: str) -> Path:
         return self.data_dir / "imports" / source

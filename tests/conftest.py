@@ -47,3 +47,19 @@ def _no_network() -> Iterator[None]:
         patch.setattr(socket.socket, "connect", connect)
         patch.setattr(socket, "getaddrinfo", resolve)
         yield
+
+
+ROOT = Path(__file__).parents[1]
+
+
+def copy_demo(target: Path) -> Path:
+    """A copy of the demo review (its protocols and data/demo/) at `target`, without the copies
+    `slr search` keeps of earlier imports (folders next to the files), as a fresh clone has it."""
+    import shutil
+
+    def kept_copies(folder: str, names: list[str]) -> list[str]:
+        return [n for n in names if Path(folder).name == "imports" and (Path(folder) / n).is_dir()]
+
+    shutil.copytree(ROOT / "config", target / "config")
+    shutil.copytree(ROOT / "data" / "demo", target / "data" / "demo", ignore=kept_copies)
+    return target

@@ -18,7 +18,6 @@ import typer
 
 from .. import __version__
 from ..errors import PipelineError
-from ..runner import init_review, review_status, run_all, run_search
 from .common import context as _context, state as _state
 
 app = typer.Typer(
@@ -26,16 +25,24 @@ app = typer.Typer(
     help="Run a systematic literature review: search → dedupe → screen → code → synthesize.\n\n"
          "Example: slr --root myreview search",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"slr {__version__}")
+        raise typer.Exit()
+
 
 @app.callback()
 def _options(
     root: Annotated[Path, typer.Option("--root", "-r", help="Review root holding config/, data/, outputs/.")] = Path("."),
     config: Annotated[Path, typer.Option("--config", "-c", help="Protocol file, relative to the root.")] = Path("config/review.yaml"),
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                                          callback=_print_version)] = False,
 ) -> None:
     _state.update(root=root, config=config, debug=debug)
 
@@ -49,6 +56,8 @@ def init(
 
     Example: slr init my-review --id microcredentials
     """
+    from ..runner.init import init_review
+
     created = init_review(directory, review_id)
     typer.echo(f"Created {created[-1]}. Edit it, put your exports under {directory}/data/{review_id}/imports/, "
                f"then run: slr --root {directory} search")
@@ -64,6 +73,8 @@ def search(
     Writes outputs/<id>/01_search/records.csv (one row per retrieved record) and search_log.csv
     (one PRISMA-S row per source run). Example: slr -c config/demo.yaml search --offline
     """
+    from ..runner.search import run_search
+
     ctx = _context()
     summary = run_search(ctx, offline=offline, only=source)
     typer.echo(f"{summary.records} records ({summary.new} new since the last run) from "
@@ -78,6 +89,8 @@ def status() -> None:
 
     Example: slr --root myreview status
     """
+    from ..runner.status import review_status
+
     ctx = _context()
     typer.echo(f"Review {ctx.protocol.id}: {ctx.protocol.title}")
     for item in review_status(ctx):
@@ -100,6 +113,8 @@ def run(
 
     Example: slr -c config/demo.yaml run --offline
     """
+    from ..runner import run_all
+
     ctx = _context()
     for item in run_all(ctx, offline=offline, force=force):
         typer.echo(f"{item.stage}: {'ran' if item.ran else 'skipped'} ({item.reason})")

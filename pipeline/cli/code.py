@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from ..runner.code import run_code, run_code_agreement, run_code_import
 from .common import context
 
 app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
@@ -21,6 +20,8 @@ def code(typer_ctx: typer.Context) -> None:
     """
     if typer_ctx.invoked_subcommand is not None:
         return
+    from ..runner.code import run_code
+
     ctx = context()
     s = run_code(ctx)
     typer.echo(f"{s.works} included works: {s.proposed} codes proposed, {s.codes} codes standing "
@@ -46,6 +47,8 @@ def import_(
     row means no code applies. Example:
     slr -c config/demo.yaml code import outputs/demo/04_code/coding.xlsx --coder ana
     """
+    from ..runner.code import run_code_import
+
     s = run_code_import(context(), files, coder=coder)
     typer.echo(f"{s.themes} coded themes and {s.issuers} issuer rows read from {s.files} file(s); "
                f"{s.added} and {s.issuers_added} new or changed added to the ledgers. Run `slr code` to apply them.")
@@ -59,6 +62,8 @@ def agreement() -> None:
     slr -c config/demo.yaml code agreement
     """
     ctx = context()
+    from ..runner.code import run_code_agreement
+
     s = run_code_agreement(ctx)
     if s.agreement.empty:
         typer.echo("No theme coded by two coders yet.")

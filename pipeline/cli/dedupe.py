@@ -7,7 +7,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..runner.dedupe import run_dedupe, run_dedupe_import
 from .common import context
 
 app = typer.Typer(no_args_is_help=False,
@@ -22,6 +21,8 @@ def dedupe(typer_ctx: typer.Context) -> None:
     """
     if typer_ctx.invoked_subcommand is not None:
         return
+    from ..runner.dedupe import run_dedupe
+
     ctx = context()
     s = run_dedupe(ctx)
     typer.echo(f"{s.records} records → {s.works} works ({s.duplicates_removed} duplicates removed); "
@@ -47,6 +48,8 @@ def import_(
     Example: slr -c config/demo.yaml dedupe import outputs/demo/02_dedupe/review.xlsx --reviewer ana
     """
     ctx = context()
+    from ..runner.dedupe import run_dedupe_import
+
     s = run_dedupe_import(ctx, files, reviewer=reviewer)
     typer.echo(f"{s.answers} answers read from {s.files} file(s); {s.added} new or changed added to "
                f"{ctx.store.relative(s.ledger)}. Run `slr dedupe` to apply them.")

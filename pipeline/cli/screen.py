@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from ..runner.screen import run_screen, run_screen_agreement, run_screen_import, screen_status
-from ..runner.screen_external import run_import_decisions
-from ..runner.simulate import run_simulate
+from ..phases import Phase
 from .common import context, state
 
 app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
@@ -19,7 +18,7 @@ app = typer.Typer(no_args_is_help=False, rich_markup_mode=None)
 def screen(
     typer_ctx: typer.Context,
     reviewer: Annotated[Optional[list[str]], typer.Option("--reviewer", help="Write a workbook for this reviewer (repeat for dual screening).", metavar="NAME")] = None,
-    stage: Annotated[str, typer.Option("--stage", help="title_abstract or full_text.")] = "title_abstract",
+    phase: Annotated[Phase, typer.Option("--phase", "--stage", help="The screening phase the workbooks are for.")] = Phase.title_abstract,
 ) -> None:
     """Apply the criteria and the decisions so far; write 03_screen/ and a workbook per reviewer.
 
@@ -27,8 +26,10 @@ def screen(
     """
     if typer_ctx.invoked_subcommand is not None:
         return
+    from ..runner.screen import run_screen
+
     ctx = context()
-    s = run_screen(ctx, reviewer or [], stage)
+    s = run_screen(ctx, reviewer or [], phase.value)
     statuses = ", ".join(f"{k} {v}" for k, v in s.statuses.items())
     typer.echo(f"{s.works} works: {statuses} → {ctx.store.relative(s.folder)}/")
     for path in s.workbooks:
@@ -47,18 +48,28 @@ def import_(
     Nothing is written if any row is wrong; the error names the sheet and cell. Example:
     slr -c config/demo.yaml screen import outputs/demo/03_screen/screening_title_abstract_ana.xlsx
     """
+    from ..runner.screen import run_screen_import
+
     ctx = context()
     s = run_screen_import(ctx, files, reviewer=reviewer)
     typer.echo(f"{s.decisions} decisions read from {s.files} file(s); {s.added} new or changed added to "
                f"{ctx.store.relative(s.ledger)}. Run `slr screen` to apply them.")
 
 
+class Tool(str, Enum):
+    """The tools whose exports `screen import-decisions` reads (sources/decisions.py)."""
+
+    asreview = "asreview"
+    rayyan = "rayyan"
+    covidence = "covidence"
+
+
 @app.command("import-decisions")
 def import_decisions(
     file: Annotated[Path, typer.Argument(help="The tool's export: ASReview CSV/RIS, Rayyan CSV/RIS, Covidence CSV.")],
-    tool: Annotated[str, typer.Option("--tool", help="asreview, rayyan or covidence.")],
+    tool: Annotated[Tool, typer.Option("--tool", help="The tool the file comes from.")],
     reviewer: Annotated[str, typer.Option("--reviewer", help="Who decided (for Rayyan: the reviewer's name there).", metavar="NAME")],
-    stage: Annotated[str, typer.Option("--stage", help="title_abstract or full_text.")] = "title_abstract",
+    phase: Annotated[Phase, typer.Option("--phase", "--stage", help="The screening phase the decisions are for.")] = Phase.title_abstract,
     decision: Annotated[Optional[str], typer.Option("--decision", help="Covidence: the decision of the list exported.")] = None,
     reason: Annotated[Optional[str], typer.Option("--reason", help="Exclusion reason where the tool gives none of the protocol's.")] = None,
 ) -> None:
@@ -68,8 +79,11 @@ def import_decisions(
     written if any row is wrong; the error names the row. Example:
     slr -c config/demo.yaml screen import-decisions asreview_export.csv --tool asreview --reviewer ana --reason "not about micro-credentials"
     """
+    from ..runner.screen_external import run_import_decisions
+
     ctx = context()
-    s = run_import_decisions(ctx, file, tool=tool, reviewer=reviewer, stage=stage, decision=decision, reason=reason)
+    s = run_import_decisions(ctx, file, tool=tool.value, reviewer=reviewer, stage=phase.value, decision=decision,
+                             reason=reason)
     typer.echo(f"{s.decisions} decisions read from {s.rows} rows ({s.not_decided} without a decision); {s.added} new "
                f"or changed added to {ctx.store.relative(s.ledger)}. Run `slr screen` to apply them.")
 
@@ -80,6 +94,8 @@ def agreement() -> None:
 
     Example: slr -c config/demo.yaml screen agreement
     """
+    from ..runner.screen import run_screen_agreement
+
     table = run_screen_agreement(context())
     if table.empty:
         typer.echo("No works decided by two raters yet.")
@@ -101,6 +117,8 @@ def status() -> None:
 
     Example: slr -c config/demo.yaml screen status
     """
+    from ..runner.screen import screen_status
+
     counts = screen_status(context())
     typer.echo(f"Title/abstract: {counts['records_screened']} works screened, {counts['records_excluded']} excluded, "
                f"{counts['awaiting_title_abstract']} awaiting")
@@ -132,6 +150,8 @@ def simulate(
     Writes recall_curve.csv, recall_curve.png, order.csv and figures.json. Needs no review.
     Example: slr screen simulate Donners_2021.csv --seed 1 --batch 20
     """
+    from ..runner.simulate import run_simulate
+
     folder = out if out is not None else Path(state["root"]) / "outputs" / "simulations" / f"{labelled.stem}-seed{seed}"
     s = run_simulate(labelled, folder, label=label, seed=seed, batch=batch, prior_included=prior_included,
                      prior_excluded=prior_excluded)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from ..runner.synthesize import run_synthesize
 from .common import context
 
 
@@ -13,6 +12,8 @@ def synthesize() -> None:
 
     Example: slr -c config/demo.yaml synthesize
     """
+    from ..runner.synthesize import run_synthesize
+
     ctx = context()
     s = run_synthesize(ctx)
     typer.echo(f"{s.included} included sources; {len(s.sheets)} sheets → {ctx.store.relative(s.workbook)}")

@@ -21,6 +21,7 @@ from ..codebook import Codebook, load_codebook
 from ..errors import ConfigError, StageError, WorkbookError, did_you_mean
 from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
 from ..sheets import Column, Sheet, column_ref, open_workbook, read_sheet, write_workbook
+from ..stage_table import INCLUDED
 from ..sources.fulltext import match_fulltexts
 from ..stages.code import (CONSENSUS, LEDGER_COLUMNS, agreement, autocode, awaiting_second_coder, conflicts,
                            final_codes, follow_works, latest_human)
@@ -28,7 +29,6 @@ from ..store import append_csv_rows, read_csv, sha256_file, write_csv
 from .context import Context
 
 STAGE = "code"
-SECTIONS = ("codebook", "coding")
 CODING_SHEET, EXTRACTION_SHEET, CODES_SHEET, CONFLICTS_SHEET = "Coding", "Extraction", "Codes", "Conflicts"
 EXTRACTION_FIELDS = ("issuer", "country", "platform", "assessment", "award", "credits", "stacking", "portability",
                      "quality_assurance", "framework_level", "cost", "stakeholders", "source")
@@ -56,7 +56,7 @@ def _codebook(ctx: Context) -> Codebook:
 
 
 def _included(ctx: Context) -> tuple[pd.DataFrame, Path]:
-    path = ctx.store.stage_dir("screen") / "included.csv"
+    path = ctx.store.output(INCLUDED)
     if not path.exists():
         raise StageError(f"code: {ctx.store.relative(path)} not found", hint="run `slr screen` first")
     return read_csv(path), path
@@ -73,7 +73,7 @@ def theme_column(rq: str, theme: str) -> str:
 
 def run_code(ctx: Context) -> CodeSummary:
     """Propose codes with evidence, put the coders' ledger over them, and write 04_code/."""
-    started = ctx.clock()
+    started = ctx.begin(STAGE)
     book = _codebook(ctx)
     works, works_path = _included(ctx)
     folder = ctx.protocol.coding.fulltext
@@ -116,9 +116,7 @@ def run_code(ctx: Context) -> CodeSummary:
         "human_coded_themes": len(human), "conflicts": len(disputed), "awaiting_second_coder": waiting,
         "issuers_extracted": len(latest_extraction),
     }
-    inputs = [works_path, book.path] + [p for p in (ledger_path, extraction_path) if p.exists()]
-    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
-                                                 started=started))
+    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return CodeSummary(works=len(works), proposed=len(proposed), codes=len(codes),
                        fulltexts=counts["fulltexts_matched"], unmatched_files=counts["fulltext_files_unmatched"],
                        human_themes=len(human), conflicts=len(disputed), awaiting_second_coder=waiting,

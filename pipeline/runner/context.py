@@ -13,7 +13,9 @@ from typing import Any
 
 from .. import __version__
 from ..config import Protocol, load_protocol
-from ..store import ReviewStore, sha256_file
+from ..stage_table import STAGES_BY_NAME
+from ..store import ReviewStore
+from .inputs import Fingerprint, fingerprint
 
 Echo = Callable[[str], None]
 #: A progress callback: (records done, reported total or None).
@@ -47,6 +49,8 @@ class Context:
     clock: Callable[[], dt.datetime] = utc_now
     #: Progress display per label; the CLI passes bars on a terminal and plain lines elsewhere.
     track: Tracker = no_progress
+    #: Each stage's inputs as they were when it began (see `begin`).
+    snapshots: dict[str, Fingerprint] = field(default_factory=dict)
 
     @classmethod
     def load(cls, root: Path | str = ".", config: Path | str = "config/review.yaml", **kwargs: Any) -> "Context":
@@ -54,17 +58,29 @@ class Context:
         protocol = load_protocol(config, root=root)
         return cls(root=root, protocol=protocol, store=ReviewStore(root, protocol.id), **kwargs)
 
-    def manifest(self, stage: str, *, inputs: list[Path], sections: tuple[str, ...], counts: dict[str, Any],
-                 started: dt.datetime, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A stage manifest: what went in (checksums), which protocol sections, what came out."""
+    def begin(self, stage: str) -> dt.datetime:
+        """Start a stage run: note the time and fingerprint its declared inputs *before* reading them.
+
+        The manifest records this snapshot, so an input that changes while the stage runs (a
+        ledger appended by a concurrent import) makes the stage stale afterwards instead of being
+        recorded as seen.
+        """
+        self.snapshots[stage] = fingerprint(self, STAGES_BY_NAME[stage], self.store.read_manifest(stage))
+        return self.clock()
+
+    def manifest(self, stage: str, *, counts: dict[str, Any], started: dt.datetime,
+                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A stage manifest: its declared inputs (checksums), protocol sections, counts, versions."""
         finished = self.clock()
+        sections = STAGES_BY_NAME[stage].sections
+        inputs = self.snapshots.get(stage) or fingerprint(self, STAGES_BY_NAME[stage])
         return {
             "stage": stage,
             "review": self.protocol.id,
             "protocol": self.store.relative(self.protocol.path),
             "protocol_sections": list(sections),
             "protocol_checksum": self.protocol.section_checksum(*sections),
-            "inputs": {self.store.relative(p): sha256_file(p) for p in inputs if Path(p).is_file()},
+            **inputs.to_manifest(),
             "counts": counts,
             "started_at": started.isoformat(),
             "finished_at": finished.isoformat(),

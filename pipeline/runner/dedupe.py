@@ -18,12 +18,12 @@ import pandas as pd
 from ..errors import StageError, WorkbookError
 from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
 from ..sheets import Column, Sheet, check_choice, column_ref, open_workbook, read_sheet, write_workbook
+from ..stage_table import DEDUPE_LEDGER, SEARCH_RECORDS
 from ..stages.dedupe import ANSWERS, DedupeResult, dedupe
 from ..store import append_csv_rows, read_csv, sha256_file, write_csv
 from .context import Context
 
 STAGE = "dedupe"
-SECTIONS = ("dedupe",)
 SHEET = "Pairs"
 LEDGER = "dedupe.csv"
 LEDGER_COLUMNS = ["record_id_a", "record_id_b", "answer", "note", "reviewer", "imported_at", "workbook",
@@ -51,8 +51,8 @@ class DedupeSummary:
 
 def run_dedupe(ctx: Context) -> DedupeSummary:
     """Deduplicate 01_search/records.csv into 02_dedupe/ (see the module docstring)."""
-    started = ctx.clock()
-    search_records = ctx.store.stage_dir("search") / "records.csv"
+    started = ctx.begin(STAGE)
+    search_records = ctx.store.output(SEARCH_RECORDS)
     if not search_records.exists():
         raise StageError(f"dedupe: {ctx.store.relative(search_records)} not found",
                          hint="run `slr search` first")
@@ -60,7 +60,7 @@ def run_dedupe(ctx: Context) -> DedupeSummary:
     stage_dir = ctx.store.stage_dir(STAGE)
     previous_path = stage_dir / "records.csv"
     previous = read_csv(previous_path, usecols=["record_id", "work_id"]) if previous_path.exists() else None
-    ledger_path = ctx.store.ledger_dir / LEDGER
+    ledger_path = ctx.store.ledger(DEDUPE_LEDGER)
     ledger = read_csv(ledger_path) if ledger_path.exists() else None
     review_path = stage_dir / "review.xlsx"
     pending = _pending_answers(ctx, review_path, ledger) if review_path.exists() else 0
@@ -92,9 +92,7 @@ def run_dedupe(ctx: Context) -> DedupeSummary:
         "records_per_source": {k: v["records"] for k, v in per_source.items()},
         "duplicates_removed_per_source": {k: v["duplicates_removed"] for k, v in per_source.items()},
     }
-    inputs = [search_records] + ([ledger_path] if ledger_path.exists() else [])
-    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
-                                                 started=started))
+    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return summary
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import StageError, WorkbookError
 from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, read_export_info
 from ..sheets import check_choice, column_ref, open_workbook, read_sheet, write_workbook
+from ..stage_table import WORKS
 from ..stages.rank import Ranker
 from ..stages.screen import criteria, relevance
 from ..stages.screen.agreement import agreement
@@ -29,7 +30,6 @@ from .screen_order import ReviewerOrder, human_labels, kept_features, reviewer_o
 from .screen_sheets import CONFLICTS_SHEET, SCREENING_SHEET, conflicts_sheet, order_sheet, screening_sheet
 
 STAGE = "screen"
-SECTIONS = ("screening",)
 LEDGER = "screening.csv"
 
 
@@ -45,7 +45,7 @@ class ScreenSummary:
 
 
 def _works(ctx: Context, usecols: list[str] | None = None) -> tuple[pd.DataFrame, Path]:
-    path = ctx.store.stage_dir("dedupe") / "works.csv"
+    path = ctx.store.output(WORKS)
     if not path.exists():
         raise StageError(f"screen: {ctx.store.relative(path)} not found", hint="run `slr dedupe` first")
     return read_csv(path, usecols=usecols), path
@@ -60,7 +60,7 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     """Apply the criteria and the ledger; write 03_screen/ and a workbook per named reviewer."""
     if stage not in STAGES:
         raise StageError(f'screen: unknown stage "{stage}"', hint=f"stages are: {', '.join(STAGES)}")
-    started = ctx.clock()
+    started = ctx.begin(STAGE)
     config = ctx.protocol.screening
     works, works_path = _works(ctx)
     ledger, ledger_path = _ledger(ctx)
@@ -107,9 +107,7 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
               "workbooks": {ctx.store.relative(p): len(r.score) for p, r in books.items()},
               "ranking": {ctx.store.relative(p): r.summary() for p, r in books.items()},
               "stopping": stage_stopping(ranker, screened, mapped)}
-    inputs = [works_path] + ([ledger_path] if ledger_path.exists() else [])
-    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
-                                                 started=started))
+    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return ScreenSummary(works=len(screened), statuses=statuses, prisma=prisma, workbooks=list(books),
                          conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir,
                          rankings=books)

@@ -27,7 +27,6 @@ from ..store import read_csv, sha256_file, write_csv, write_json
 from .context import Context, run_id_for
 
 STAGE = "search"
-SECTIONS = ("sources",)
 
 
 @dataclass
@@ -42,14 +41,13 @@ class SearchSummary:
 
 def run_search(ctx: Context, *, offline: bool = False, only: list[str] | None = None) -> SearchSummary:
     """Run every source (or `only` these), write records.csv, search_log.csv and the manifest."""
-    started = ctx.clock()
+    started = ctx.begin(STAGE)
     run_id = run_id_for(started)
     sources = [ctx.protocol.source(name) for name in only] if only else list(ctx.protocol.sources)
     stage_dir = ctx.store.stage_dir(STAGE)
     previous = read_csv(stage_dir / "records.csv") if (stage_dir / "records.csv").exists() else None
     frames: list[pd.DataFrame] = []
     log_rows: list[dict[str, Any]] = []
-    inputs: list[Path] = []
     failed: dict[str, str] = {}
     copies: list[_KeptCopy] = []
     kept_log = _previous_log(stage_dir)
@@ -58,7 +56,6 @@ def run_search(ctx: Context, *, offline: bool = False, only: list[str] | None = 
             if isinstance(source, FileSource):
                 frame, row, copy = _import_file(ctx, source, run_id)
                 copies.append(copy)
-                inputs.append(source.path)
             else:
                 frame, row = _search_api(ctx, source, run_id, offline)
         except PipelineError as exc:
@@ -85,8 +82,7 @@ def run_search(ctx: Context, *, offline: bool = False, only: list[str] | None = 
     counts = {"records": len(records), "new_since_last_run": new_since_last_run(records),
               "per_source": {str(k): int(v) for k, v in per_source.items()},
               "warnings": int(log["warnings_count"].fillna(0).astype(int).sum()) if len(log) else 0}
-    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=inputs, sections=SECTIONS, counts=counts,
-                                                 started=started, extra={"run_id": run_id, "failed": failed}))
+    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started, extra={"run_id": run_id, "failed": failed}))
     return SearchSummary(records=len(records), new=counts["new_since_last_run"], per_source=counts["per_source"],
                          failed=failed, warnings=counts["warnings"], folder=stage_dir)
 

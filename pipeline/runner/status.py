@@ -1,44 +1,68 @@
-"""`slr status`: per stage, done / stale / missing, and the counts so far."""
+"""`slr status` and `slr run`'s freshness check: per stage, done / stale / missing / skipped.
+
+Derived from the stage table (pipeline/stage_table.py) alone: a stage is stale when one of its
+protocol sections changed, when one of its declared inputs changed, appeared or disappeared since
+its manifest was written, or when a stage it reads from is stale or missing. The reason names the
+input (or the upstream stage and its own reason).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ..store import STAGES, sha256_file
+from ..stage_table import STAGES_BY_NAME, ordered_stages
 from .context import Context
+from .inputs import applies, first_difference, fingerprint
 
 
 @dataclass
 class StageStatus:
     stage: str
     folder: str
-    state: str  # done | stale | missing
+    state: str  # done | stale | missing | skipped
     reason: str = ""
     counts: dict[str, Any] = field(default_factory=dict)
     finished_at: str | None = None
 
 
-def stage_state(ctx: Context, stage: str) -> StageStatus:
-    """Compare a stage's manifest with its inputs and protocol sections as they are now."""
-    folder = ctx.store.relative(ctx.store.stage_dir(stage))
-    manifest = ctx.store.read_manifest(stage)
+def stage_state(ctx: Context, name: str, known: dict[str, StageStatus] | None = None) -> StageStatus:
+    """The state of one stage now; `known` holds states already worked out for upstream stages."""
+    known = {} if known is None else known
+    stage = STAGES_BY_NAME[name]
+    folder = ctx.store.relative(ctx.store.stage_dir(name))
+    if not applies(ctx, stage):
+        return StageStatus(name, folder, "skipped", f"the protocol sets no `{stage.needs}`")
+    manifest = ctx.store.read_manifest(name)
     if manifest is None:
-        return StageStatus(stage, folder, "missing", "never run")
+        return StageStatus(name, folder, "missing", "never run")
     counts = manifest.get("counts", {})
     finished = manifest.get("finished_at")
-    sections = tuple(manifest.get("protocol_sections", ()))
-    if ctx.protocol.section_checksum(*sections) != manifest.get("protocol_checksum"):
-        return StageStatus(stage, folder, "stale", f"protocol section changed: {', '.join(sections)}", counts, finished)
-    for relpath, checksum in manifest.get("inputs", {}).items():
-        path = Path(relpath) if Path(relpath).is_absolute() else ctx.root / relpath
-        if not path.exists():
-            return StageStatus(stage, folder, "stale", f"input missing: {relpath}", counts, finished)
-        if sha256_file(path) != checksum:
-            return StageStatus(stage, folder, "stale", f"input changed: {relpath}", counts, finished)
-    return StageStatus(stage, folder, "done", "", counts, finished)
+
+    def stale(reason: str) -> StageStatus:
+        return StageStatus(name, folder, "stale", reason, counts, finished)
+
+    sections = stage.sections
+    if tuple(manifest.get("protocol_sections", ())) != sections or \
+            ctx.protocol.section_checksum(*sections) != manifest.get("protocol_checksum"):
+        return stale(f"protocol section changed: {', '.join(sections)}")
+    for upstream in stage.upstream():
+        if not applies(ctx, STAGES_BY_NAME[upstream]):
+            continue
+        if upstream not in known:
+            known[upstream] = stage_state(ctx, upstream, known)
+        before = known[upstream]
+        if before.state in ("stale", "missing"):
+            return stale(f"{before.folder} is {before.state} ({before.reason})")
+    difference = first_difference(manifest, fingerprint(ctx, stage, manifest))
+    if difference:
+        return stale(difference)
+    return StageStatus(name, folder, "done", "", counts, finished)
 
 
 def review_status(ctx: Context) -> list[StageStatus]:
-    return [stage_state(ctx, stage) for stage in STAGES]
+    """Every stage's state, in run order."""
+    known: dict[str, StageStatus] = {}
+    for stage in ordered_stages():
+        known[stage.name] = stage_state(ctx, stage.name, known)
+    return [known[stage.name] for stage in ordered_stages()]

@@ -23,6 +23,7 @@ from ..report.exports import screening_notes, to_asreview, to_bibtex, to_csl_jso
 from ..report.figures import bar_chart, heatmap, stacked_years
 from ..report.flow import prisma_figure
 from ..sheets import Column, Sheet, write_workbook
+from ..stage_table import CODES, EXTRACTION, INCLUDED, SCREENED, SEARCH_LOG, WORKS, Output
 from ..stages.synthesis import tables as T
 from ..stages.synthesis.catalogue import catalogue_html, catalogue_markdown
 from ..stages.synthesis.prisma import check, prisma
@@ -31,7 +32,6 @@ from ..store import atomic_path, read_csv, write_csv, write_json, write_text
 from .context import Context
 
 STAGE = "synthesize"
-SECTIONS = ("research_questions", "screening", "codebook", "synthesis")
 EXTRACTION_FIELDS = ("country", "platform", "assessment", "award", "credits", "stacking", "portability",
                      "quality_assurance", "framework_level", "cost", "stakeholders", "source")
 
@@ -44,11 +44,11 @@ class SynthesisSummary:
     folder: Path
 
 
-def _read(ctx: Context, stage: str, name: str, *, required: bool = True, hint: str = "") -> pd.DataFrame | None:
-    path = ctx.store.stage_dir(stage) / name
+def _read(ctx: Context, item: Output, *, required: bool = True) -> pd.DataFrame | None:
+    path = ctx.store.output(item)
     if not path.exists():
         if required:
-            raise StageError(f"synthesize: {ctx.store.relative(path)} not found", hint=hint)
+            raise StageError(f"synthesize: {ctx.store.relative(path)} not found", hint=f"run `slr {item.stage}` first")
         return None
     return read_csv(path)
 
@@ -59,23 +59,23 @@ def _inputs(ctx: Context) -> dict[str, Any]:
     if dedupe is None:
         raise StageError("synthesize: 02_dedupe/manifest.json not found", hint="run `slr dedupe` first")
     book = load_codebook(ctx.protocol.codebook, ctx.root) if ctx.protocol.codebook is not None else None
-    codes = _read(ctx, "code", "codes.csv", required=False)
+    codes = _read(ctx, CODES, required=False)
     return {
-        "search_log": _read(ctx, "search", "search_log.csv", hint="run `slr search` first"),
+        "search_log": _read(ctx, SEARCH_LOG),
         "dedupe": dedupe["counts"],
-        "works": _read(ctx, "dedupe", "works.csv", hint="run `slr dedupe` first"),
-        "screened": _read(ctx, "screen", "screened.csv", hint="run `slr screen` first"),
-        "included": _read(ctx, "screen", "included.csv", hint="run `slr screen` first"),
+        "works": _read(ctx, WORKS),
+        "screened": _read(ctx, SCREENED),
+        "included": _read(ctx, INCLUDED),
         "codes": codes if codes is not None else pd.DataFrame(columns=["work_id", "rq", "theme", "code", "evidence",
                                                                        "confidence"]),
-        "extraction": _read(ctx, "code", "extraction.csv", required=False),
+        "extraction": _read(ctx, EXTRACTION, required=False),
         "codebook": book,
     }
 
 
 def run_synthesize(ctx: Context) -> SynthesisSummary:
     """Check the PRISMA counts, then write every synthesis output (see the module docstring)."""
-    started = ctx.clock()
+    started = ctx.begin(STAGE)
     data = _inputs(ctx)
     flow = prisma(data["search_log"], data["dedupe"], data["screened"])
     check(flow, data["dedupe"], included_rows=len(data["included"]))
@@ -127,15 +127,7 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
         markdown_to_docx(report, folder, tmp)
     counts = {"included": len(included), "sheets": {k: len(v) for k, v in sheets.items()},
               "prisma": {k: v for k, v in asdict(flow).items() if k != "notes"}}
-    inputs = [ctx.store.stage_dir(s) / n for s, n in (("search", "search_log.csv"), ("dedupe", "works.csv"),
-                                                      ("screen", "screened.csv"),
-                                                      ("screen", "included.csv"), ("code", "codes.csv"),
-                                                      ("code", "extraction.csv"))]
-    if ctx.protocol.codebook is not None:  # a new codebook version changes the RQ tables
-        inputs.append(Path(ctx.protocol.codebook) if Path(ctx.protocol.codebook).is_absolute()
-                      else ctx.root / ctx.protocol.codebook)
-    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=[p for p in inputs if p.exists()], sections=SECTIONS,
-                                                 counts=counts, started=started))
+    ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return SynthesisSummary(included=len(included), sheets=counts["sheets"], workbook=folder / "synthesis.xlsx",
                             folder=folder)
 

@@ -1,6 +1,7 @@
 """Sources: one module per file format and per API. Only this package reads input files or the network.
 
-A file importer is a module with `read(path, source) -> ParsedFile`: it turns a file into raw field
+A file importer is a function `read(path, source) -> ParsedFile`, registered by format in
+`formats.IMPORTERS` (API connectors: `connectors.CONNECTORS`). It turns a file into raw field
 dicts (keys from `records.BIB_FIELDS`, plus `_id` for the file's own record id and `_where` for a
 location such as "line 120" used in warnings). Normalisation and record ids are done once, in
 `records.make_records`, so every importer gives the same columns.
@@ -8,7 +9,6 @@ location such as "line 120" used in warnings). Normalisation and record ids are 
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,20 +16,6 @@ from typing import Any
 from ..config import FILE_FORMATS, FileSource
 from ..errors import InputError
 from .text import read_text
-
-#: format name → module (under pipeline.sources) that reads it.
-IMPORTERS: dict[str, str] = {
-    "ris": "ris",
-    "wos": "wos",
-    "nbib": "nbib",
-    "bibtex": "bibtex",
-    "endnote_xml": "endnote_xml",
-    "csv": "tabular",
-    "tsv": "tabular",
-    "xlsx": "tabular",
-    "reflist": "reflist",
-}
-
 
 @dataclass
 class ParsedFile:
@@ -67,11 +53,12 @@ def read_source_file(source: FileSource) -> tuple[ParsedFile, str]:
     if path.stat().st_size == 0:
         raise InputError(f"{source.name}: {path} is empty (0 bytes)",
                          hint="export the records again, or remove the source from the protocol")
+    from .formats import IMPORTERS  # the readers import ParsedFile from here
+
     fmt = source.resolved_format() or sniff_format(path, source.encoding)
     if fmt not in IMPORTERS:
         raise InputError(f'{source.name}: unknown format "{fmt}"', hint=f"one of: {', '.join(FILE_FORMATS)}")
-    module = importlib.import_module(f"{__name__}.{IMPORTERS[fmt]}")
-    parsed = module.read(path, source if fmt == source.format else _with_format(source, fmt))
+    parsed = IMPORTERS[fmt](path, source if fmt == source.format else _with_format(source, fmt))
     if not parsed.records:
         raise InputError(f"{source.name}: no records found in {path} (read as {fmt})",
                          hint="check that the file is an export in that format, or set format: in the protocol")

@@ -15,12 +15,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import gc
-import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -29,6 +27,7 @@ import requests
 from ..config import API_TYPES, ApiSource
 from ..errors import SourceError
 from .connector import QueryRejected, Step
+from .connectors import CONNECTORS, Connector
 from .http import RATES, PoliteSession, Redactor, RequestRejected, SourceClient, user_agent
 from .raw import KeptPage, RawRun, new_run, resumable, run_to_rebuild, signature
 
@@ -46,14 +45,14 @@ class ApiRun:
     log: dict[str, Any]
 
 
-def connector(source_type: str) -> ModuleType:
-    """The connector module for an API type (pipeline/sources/<type>.py)."""
-    if source_type not in API_TYPES:
+def connector(source_type: str) -> Connector:
+    """The connector of an API type (pipeline/sources/connectors.py)."""
+    if source_type not in CONNECTORS:
         raise SourceError(f'unknown API type "{source_type}"', hint=f"one of: {', '.join(API_TYPES)}")
-    return importlib.import_module(f"{__package__}.{source_type}")
+    return CONNECTORS[source_type]
 
 
-def base_url(source: ApiSource, module: ModuleType, env: Mapping[str, str]) -> str:
+def base_url(source: ApiSource, module: Connector, env: Mapping[str, str]) -> str:
     """`base_url:` in the protocol, else SLR_<TYPE>_URL, else the API's public address."""
     url = source.base_url or env.get(f"SLR_{source.type.upper()}_URL") or module.DEFAULT_URL
     return url.rstrip("/")
@@ -90,12 +89,12 @@ def _no_gc_pauses() -> Iterator[None]:
         gc.enable()
 
 
-def _rebuild(source: ApiSource, module: ModuleType, run: RawRun, progress: Progress) -> ApiRun:
+def _rebuild(source: ApiSource, module: Connector, run: RawRun, progress: Progress) -> ApiRun:
     with _no_gc_pauses():
         return _rebuild_pages(source, module, run, progress)
 
 
-def _rebuild_pages(source: ApiSource, module: ModuleType, run: RawRun, progress: Progress) -> ApiRun:
+def _rebuild_pages(source: ApiSource, module: Connector, run: RawRun, progress: Progress) -> ApiRun:
     state = run.load() or {}
     records: list[dict[str, Any]] = []
     total = state.get("reported_total")
@@ -124,7 +123,7 @@ def _rebuild_pages(source: ApiSource, module: ModuleType, run: RawRun, progress:
     return ApiRun(records, log)
 
 
-def _parse(module: ModuleType, body: str, step: Step, source: ApiSource) -> Any:
+def _parse(module: Connector, body: str, step: Step, source: ApiSource) -> Any:
     return module.parse(body, step, source)
 
 
@@ -138,7 +137,7 @@ def _tag(records: list[dict[str, Any]], fetched_at: str, run_id: str) -> list[di
 class _Search:
     """One online run of one source: resume or start, page to the end, keep everything."""
 
-    def __init__(self, source: ApiSource, module: ModuleType, raw_dir: Path, run_id: str, sig: str,
+    def __init__(self, source: ApiSource, module: Connector, raw_dir: Path, run_id: str, sig: str,
                  http: PoliteSession, env: Mapping[str, str], progress: Progress) -> None:
         self.source, self.module, self.raw_dir, self.run_id, self.sig = source, module, raw_dir, run_id, sig
         self.progress = progress
@@ -251,7 +250,7 @@ class _Search:
                 "raw_folder": str(run.folder), "offline": False}
 
 
-def _hints(module: ModuleType, has_key: bool) -> dict[int, str]:
+def _hints(module: Connector, has_key: bool) -> dict[int, str]:
     """Per-status fixes: a refused key names its environment variable."""
     hints = dict(getattr(module, "HINTS", {}))
     env = getattr(module, "KEY_ENV", None)

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from pipeline.cli import app, main
+from tests.conftest import copy_demo
 
-ROOT = Path(__file__).parents[2]
 #: The Observatory page (data/demo/imports/seeds.csv): its full text names Digitary, FutureLearn, ECTS.
 OBSERVATORY = "W92a9604647d2"
 
@@ -23,19 +23,10 @@ def slr(root: Path, *args: str) -> int:
     return main(["--root", str(root), "-c", "config/demo.yaml", *args])
 
 
-def _demo_copy(root: Path) -> Path:
-    """The demo's config and data (without the copies `slr search` keeps of earlier imports)."""
-    shutil.copytree(ROOT / "config", root / "config")
-    shutil.copytree(ROOT / "data" / "demo", root / "data" / "demo",
-                    ignore=lambda folder, names: [n for n in names if (Path(folder) / n).is_dir()
-                                                  and Path(folder).name == "imports"])
-    return root
-
-
 @pytest.fixture(scope="module")
 def screened(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo searched, deduplicated and screened once (module scope: it takes seconds)."""
-    root = _demo_copy(tmp_path_factory.mktemp("demo"))
+    root = copy_demo(tmp_path_factory.mktemp("demo"))
     for verb in (("search", "--offline"), ("dedupe",), ("screen",)):
         assert slr(root, *verb) == 0
     return root
@@ -69,7 +60,7 @@ def test_every_command_has_an_example() -> None:
 
 
 def test_code_before_screening_names_the_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _demo_copy(tmp_path)
+    copy_demo(tmp_path)
     capsys.readouterr()
     assert slr(tmp_path, "code") == 6
     err = capsys.readouterr().err

@@ -14,25 +14,18 @@ from openpyxl import load_workbook
 
 from pipeline.cli import main
 from pipeline.runner import STAGE_RUNNERS
+from tests.conftest import copy_demo
 
-ROOT = Path(__file__).parents[2]
 
 
 def slr(root: Path, *args: str) -> int:
     return main(["--root", str(root), "-c", "config/demo.yaml", *args])
 
 
-def _kept_copies(folder: str, names: list[str]) -> list[str]:
-    """Leave out the copies `slr search` keeps of earlier imports (folders next to the files)."""
-    return [n for n in names if Path(folder).name == "imports" and (Path(folder) / n).is_dir()]
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo review searched and deduplicated once (module scope: the import takes seconds)."""
-    root = tmp_path_factory.mktemp("demo")
-    shutil.copytree(ROOT / "config", root / "config")
-    shutil.copytree(ROOT / "data" / "demo", root / "data" / "demo", ignore=_kept_copies)
+    root = copy_demo(tmp_path_factory.mktemp("demo"))
     assert slr(root, "search", "--offline") == 0 and slr(root, "dedupe") == 0
     return root
 
@@ -115,7 +108,9 @@ def test_a_workbook_lists_only_what_awaits_the_reviewer(review: Path, capsys: py
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (("screen", "--stage", "abstract"), 6, 'screen: unknown stage "abstract"'),
+    # Usage errors exit 2, as every usage error does: the phase is a fixed choice.
+    (("screen", "--stage", "abstract"), 2, "'abstract' is not one of 'title_abstract', 'full_text'"),
+    (("screen", "--phase", "fulltext"), 2, "'fulltext' is not one of 'title_abstract', 'full_text'"),
     (("screen", "import", "nowhere.xlsx"), 5, "nowhere.xlsx: file not found"),
     (("screen", "import", "config/demo.yaml"), 5, "config/demo.yaml: not an Excel workbook (.xlsx)"),
     (("screen", "status"), 6, "screening has not run yet"),
@@ -129,8 +124,7 @@ def test_errors_say_what_to_do(review: Path, capsys: pytest.CaptureFixture[str],
 
 
 def test_screen_without_dedupe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "data" / "demo", tmp_path / "data" / "demo", ignore=_kept_copies)
+    copy_demo(tmp_path)
     capsys.readouterr()
     assert slr(tmp_path, "screen") == 6
     assert "outputs/demo/02_dedupe/works.csv not found" in capsys.readouterr().err

@@ -170,10 +170,11 @@ def test_a_row_that_matches_no_work_is_refused(review: Path, tmp_path: Path,
 
 
 def test_unknown_tool_and_stage(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(review, str(LABELLED_RIS), "--tool", "endnote", "--reviewer", "ana") == 6  # StageError
-    assert 'unknown tool "endnote"' in capsys.readouterr().err
-    assert run(review, str(LABELLED_RIS), "--tool", "asreview", "--reviewer", "ana", "--stage", "abstract") == 6
-    assert 'unknown stage "abstract"' in capsys.readouterr().err
+    # Usage errors (exit 2): the tool and the phase are fixed choices.
+    assert run(review, str(LABELLED_RIS), "--tool", "endnote", "--reviewer", "ana") == 2
+    assert "'endnote' is not one of 'asreview', 'rayyan', 'covidence'" in capsys.readouterr().err
+    assert run(review, str(LABELLED_RIS), "--tool", "asreview", "--reviewer", "ana", "--phase", "abstract") == 2
+    assert "'abstract' is not one of 'title_abstract', 'full_text'" in capsys.readouterr().err
     project = review / "review.asreview"
     project.write_bytes(b"PK")
     assert run(review, str(project), "--tool", "asreview", "--reviewer", "ana") == 3

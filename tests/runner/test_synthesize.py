@@ -64,7 +64,8 @@ def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     assert rows["Studies included in the review"] == flow["studies_included"] == 230
     svg = (synthesis(demo) / "prisma.svg").read_text()
     for n in (flow["records_screened"], flow["records_excluded"], flow["reports_sought"], flow["studies_included"]):
-        assert f"(n = {n})" in svg.replace("&#x27;", "'") or f"n = {n}" in svg
+        # The closing parenthesis matters: "n = 23" alone would also match "n = 230".
+        assert f"(n = {n})" in svg.replace("&#x27;", "'"), n
     included = (synthesis(demo) / "included.ris").read_text().count("TY  - ")
     assert included == flow["studies_included"]
     labels = read_csv(synthesis(demo) / "asreview.csv")["label_included"].fillna("").value_counts().to_dict()

@@ -187,3 +187,15 @@ def test_recorded_pages_copied_without_state_are_read(server: ReplayServer, http
     offline = run_api_source(source, tmp_path / "b", run_id="x", offline=True)
     assert [r["_id"] for r in offline.records] == [r["_id"] for r in online.records]
     assert (offline.log["run_id"], offline.log["pages"], offline.log["complete"]) == ("recorded", 2, True)
+
+
+def test_every_api_type_has_a_registered_connector_and_every_format_a_reader() -> None:
+    from pipeline.config import API_TYPES, FILE_FORMATS
+    from pipeline.sources.connectors import CONNECTORS
+    from pipeline.sources.formats import IMPORTERS
+
+    assert tuple(CONNECTORS) == API_TYPES
+    for name, module in CONNECTORS.items():
+        assert module.TYPE == name and module.DEFAULT_URL.startswith("https://")
+        assert callable(module.first) and callable(module.parse) and callable(module.auth)
+    assert set(IMPORTERS) == set(FILE_FORMATS)
