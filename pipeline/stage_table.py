@@ -141,7 +141,7 @@ STAGE_TABLE: tuple[Stage, ...] = (
           reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, CODEBOOK),
           writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "figures/*",
                   "catalogue.md", "catalogue.html", "included.ris", "included.bib", "included.csl.json",
-                  "asreview.csv", "report.md", "report.docx"),
+                  "screened.ris", "screened.bib", "asreview.csv", "report.md", "report.docx"),
           sections=("research_questions", "screening", "codebook", "synthesis"),
           summary="PRISMA counts checked, then tables, diagram, charts, catalogue, exports, report"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -55,6 +56,38 @@ def import_(
                f"{ctx.store.relative(s.ledger)}. Run `slr screen` to apply them.")
     for path, n in s.not_decided.items():
         typer.echo(f"  {path}: {n} row(s) deleted since export: not decided, they come back in the next workbook")
+
+
+class Tool(str, Enum):
+    """The tools whose exports `screen import-decisions` reads (sources/decisions.py)."""
+
+    asreview = "asreview"
+    rayyan = "rayyan"
+    covidence = "covidence"
+
+
+@app.command("import-decisions")
+def import_decisions(
+    file: Annotated[Path, typer.Argument(help="The tool's export: ASReview CSV/RIS, Rayyan CSV/RIS, Covidence CSV.")],
+    tool: Annotated[Tool, typer.Option("--tool", help="The tool the file comes from.")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who decided (for Rayyan: the reviewer's name there).", metavar="NAME")],
+    phase: Annotated[Phase, typer.Option("--phase", "--stage", help="The screening phase the decisions are for.")] = Phase.title_abstract,
+    decision: Annotated[Optional[str], typer.Option("--decision", help="Covidence: the decision of the list exported.")] = None,
+    reason: Annotated[Optional[str], typer.Option("--reason", help="Exclusion reason where the tool gives none of the protocol's.")] = None,
+) -> None:
+    """Add decisions made in ASReview LAB, Rayyan or Covidence to the screening ledger.
+
+    Rows are matched to works by slr work id, DOI, title and year, then record ids. Nothing is
+    written if any row is wrong; the error names the row. Example:
+    slr -c config/demo.yaml screen import-decisions asreview_export.csv --tool asreview --reviewer ana --reason "not about micro-credentials"
+    """
+    from ..runner.screen_external import run_import_decisions
+
+    ctx = context()
+    s = run_import_decisions(ctx, file, tool=tool.value, reviewer=reviewer, stage=phase.value, decision=decision,
+                             reason=reason)
+    typer.echo(f"{s.decisions} decisions read from {s.rows} rows ({s.not_decided} without a decision); {s.added} new "
+               f"or changed added to {ctx.store.relative(s.ledger)}. Run `slr screen` to apply them.")
 
 
 @app.command()

@@ -1,5 +1,6 @@
 """`slr synthesize`: the synthesis workbook, report tables, PRISMA diagram, charts, catalogue,
-exports and report draft in outputs/<id>/05_synthesis/.
+exports (included.ris/.bib/.csl.json; screened.ris/.bib and asreview.csv with every screened work
+and its decision) and report draft in outputs/<id>/05_synthesis/.
 
 Reads 01_search/search_log.csv, 02_dedupe/manifest.json, 03_screen/screened.csv and
 included.csv, 04_code/codes.csv and extraction.csv (coding is optional: without it the coding
@@ -18,7 +19,7 @@ import pandas as pd
 from ..codebook import Codebook, load_codebook
 from ..errors import StageError
 from ..report.document import markdown_to_docx
-from ..report.exports import to_bibtex, to_csl_json, to_ris
+from ..report.exports import screening_notes, to_asreview, to_bibtex, to_csl_json, to_ris
 from ..report.figures import bar_chart, heatmap, stacked_years
 from ..report.flow import prisma_figure
 from ..sheets import Column, Sheet, write_workbook
@@ -116,7 +117,7 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     write_text(folder / "included.ris", to_ris(included))
     write_text(folder / "included.bib", to_bibtex(included))
     write_text(folder / "included.csl.json", to_csl_json(included))
-    write_csv(folder / "asreview.csv", T.asreview(data["screened"], data["works"]))
+    _screened_exports(folder, data["screened"], data["works"])
     rq_tables = {rq: sheets[rq] for rq in (book.research_questions if book else {})}
     report = report_markdown(protocol=ctx.protocol, search_log=data["search_log"], p=flow, rq_tables=rq_tables,
                              gaps=sheets["Gaps"], sources=sources, codebook_version=book.version if book else None,
@@ -129,6 +130,15 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return SynthesisSummary(included=len(included), sheets=counts["sheets"], workbook=folder / "synthesis.xlsx",
                             folder=folder)
+
+
+def _screened_exports(folder: Path, screened: pd.DataFrame, works: pd.DataFrame) -> None:
+    """Every screened work with its decision and reason, for reference managers and ASReview LAB."""
+    bib = works[works["work_id"].isin(set(screened["work_id"]))]
+    notes = screening_notes(screened)
+    write_text(folder / "screened.ris", to_ris(bib, decisions=notes))
+    write_text(folder / "screened.bib", to_bibtex(bib, decisions=notes))
+    write_csv(folder / "asreview.csv", to_asreview(screened, works))
 
 
 def styled_sheet(name: str, frame: pd.DataFrame) -> Sheet:

@@ -17,7 +17,7 @@ import pytest
 from pipeline.codebook import load_codebook
 from pipeline.config import FileSource, load_protocol
 from pipeline.records import make_records
-from pipeline.report.exports import to_bibtex, to_csl_json, to_ris
+from pipeline.report.exports import to_asreview, to_bibtex, to_csl_json, to_ris
 from pipeline.sources import read_source_file
 from pipeline.stages.synthesis import tables as T
 from pipeline.stages.synthesis.catalogue import catalogue_markdown
@@ -216,11 +216,12 @@ def test_protocol_and_issuer_sheets() -> None:
 
 
 def test_asreview_export_labels_every_screened_work() -> None:
-    table = T.asreview(REVIEW["screened"], REVIEW["works"])
-    assert table.columns.tolist() == ["record_id", "title", "abstract", "authors", "doi", "label_included"]
+    table = to_asreview(REVIEW["screened"], REVIEW["works"])
+    assert table.columns.tolist() == ["work_id", "title", "abstract", "authors", "keywords", "year", "doi", "url",
+                                      "label_included"]
     assert len(table) == 14
     assert table["label_included"].fillna("").value_counts().to_dict() == {"1": 7, "0": 6, "": 1}
-    s2 = table.set_index("record_id").loc["S2"]
+    s2 = table.set_index("work_id").loc["S2"]
     assert s2["label_included"] == "0" and s2["abstract"].startswith("Objective: Irritable bowel syndrome")
 
 
@@ -237,11 +238,12 @@ def test_exports_read_back_with_our_importers(tmp_path: Path, suffix: str, write
     def values(frame: pd.DataFrame, column: str) -> dict:
         return {title: (None if pd.isna(v) else v) for title, v in frame[column].items()}
 
-    assert "&doi=10.1080%2f19490976.2018.1562268&partnerID=40" in path.read_text(encoding="utf-8")  # URLs verbatim
+    url = "&doi=10.1080%2f19490976.2018.1562268&partnerID=40"  # verbatim in RIS; LaTeX's specials escaped in BibTeX
+    assert (url if suffix == ".ris" else url.replace("&", r"\&").replace("%", r"\%")) in path.read_text(encoding="utf-8")
     for column in ("doi", "authors", "year", "venue", "pages", "url"):
         assert values(back, column) == values(included, column), column
-    if suffix == ".ris":  # M3 keeps a document type the RIS reader knows
-        assert back.loc["Exercise influence on the microbiome–gut–brain axis", "doc_type"] == "review"
+    # Scopus's "Review" travels as its kind (JOUR, @article): an M3 on a JOUR record is a child note in Zotero.
+    assert back.loc["Exercise influence on the microbiome–gut–brain axis", "doc_type"] == "journal article"
 
 
 def test_csl_json_and_catalogue(sources: pd.DataFrame) -> None:

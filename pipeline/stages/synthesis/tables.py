@@ -172,18 +172,6 @@ def protocol_table(protocol: Any, book: Codebook | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "value"])
 
 
-def asreview(screened: pd.DataFrame, works: pd.DataFrame) -> pd.DataFrame:
-    """Every screened work for ASReview LAB (a partly labelled dataset): title, abstract, authors,
-    doi, label_included (1 included, 0 excluded, empty while awaiting a decision or in conflict)."""
-    bib = works.set_index("work_id")
-    table = screened[["work_id", "title", "doi"]].copy()
-    for column in ("abstract", "authors"):
-        table[column] = table["work_id"].map(bib[column]) if column in bib else None
-    table["label_included"] = [{"included": "1", "excluded": "0"}.get(status) for status in screened["status"]]
-    return table[["work_id", "title", "abstract", "authors", "doi", "label_included"]].rename(
-        columns={"work_id": "record_id"})
-
-
 def to_markdown(frame: pd.DataFrame) -> str:
     """A Markdown table, ready to paste: every cell escaped (`report.escape.md_text`: no HTML,
     no link or image, no control character; pipes escaped)."""
