@@ -4,9 +4,10 @@
 the source gave it; a detection never fills it in):
 
 * `language_detected` — ISO 639-3 code(s) of the text: one code, or `deu; eng` when the title and
-  the abstract are confidently in different languages (typically a German article whose database
-  added an English abstract); the best guess when no field is confident; empty when there is no
-  text to detect from, or when the title is a translation (below).
+  the abstract are, each with a probability of PASS_CONFIDENCE or more, in different languages
+  (typically a German article whose database added an English abstract); the best guess when no
+  field reaches it; empty when there is no text to detect from, or when the title is a
+  translation (below).
 * `language_confidence` — the detector's probability for that guess (0–1): from
   `PASS_CONFIDENCE` on it may let a work pass, from `EXCLUDE_CONFIDENCE` on exclude it.
 * `language_words` — the words of text the detection rests on (the fields that agree).
@@ -14,7 +15,8 @@ the source gave it; a detection never fills it in):
   abstract: English 1.00".
 
 Needs `title`, `abstract` and `language`; a `full_text` column, where a caller has one, is read
-first (the full text is the work itself). Works with a language of their own are left empty.
+first (the full text is the work itself; screening has none at title/abstract, so today it is
+read only by callers that add it). Works with a language of their own are left empty.
 
 Why per field and not title + abstract as one text: measured on 104 real works whose title is not
 in English (bench/results/language.md), about half carry an English abstract; run together, the
@@ -41,7 +43,8 @@ import pandas as pd
 import pycountry
 
 #: Columns `detect` adds to the works table.
-DETECTED_COLUMNS: tuple[str, ...] = ("language_detected", "language_confidence", "language_words", "language_evidence")
+DETECTED_COLUMNS: tuple[str, ...] = (
+    "language_detected", "language_confidence", "language_words", "language_evidence")
 
 #: At or above this probability a field's detection counts: enough to let a work in an accepted
 #: language pass the `languages` criterion (a wrong pass costs a reviewer's look later).
