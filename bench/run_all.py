@@ -18,6 +18,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("search.py", []),
     ("dedupe.py", ["--all", "--scale", "25000", "--scale", "100000"]),
     ("screen_criteria.py", []),
+    ("language.py", []),
     ("screen_workbook.py", []),
     ("prioritise.py", []),
     ("startup.py", []),

@@ -61,7 +61,8 @@ def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     assert rows["Records identified"] == flow["records_identified"] == 751
     assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 13
     assert rows["Records screened (title/abstract)"] == flow["records_screened"] == 738
-    assert rows["Studies included in the review"] == flow["studies_included"] == 230
+    # 225: 5 Observatory works await a reviewer for their detected language (see tests/cli/test_screen.py).
+    assert rows["Studies included in the review"] == flow["studies_included"] == 225
     svg = (synthesis(demo) / "prisma.svg").read_text()
     for n in (flow["records_screened"], flow["records_excluded"], flow["reports_sought"], flow["studies_included"]):
         # The closing parenthesis matters: "n = 23" alone would also match "n = 230".

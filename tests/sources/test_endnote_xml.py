@@ -57,7 +57,8 @@ def test_entities_are_refused(tmp_path: Path) -> None:
         _read(path)
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="../shared is not present")
+@pytest.mark.skipif(not SHARED.exists(), reason=f"../shared is not present ({SHARED}): "
+                    "these tests read the EndNote exports of the dedupe sets there; clone slr next to shared/ to run them")
 @pytest.mark.parametrize("name, count", [("copper/copper_endnote.xml", 505),
                                          ("respiratory/Respiratory_endnote.xml", 1988)])
 def test_shared_exports(name: str, count: int) -> None:

@@ -348,7 +348,8 @@ def test_cli_protocol_mistakes_change_nothing(tmp_path: Path, capsys: pytest.Cap
     assert _files(root) == before
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="../shared is not present")
+@pytest.mark.skipif(not SHARED.exists(), reason=f"../shared is not present ({SHARED}): "
+                    "these tests read the full CSV sets there; clone slr next to shared/ to run them")
 @pytest.mark.parametrize("path, count", [
     ("dedupe/copper/copper.csv", 505),
     ("dedupe/cytology_screening/records_pre_merged.csv", 1856),

@@ -170,7 +170,7 @@ def test_another_language_is_excluded_with_its_name():
     assert row["proposed_evidence"] == "language 'ng' (Ndonga) not in: en"
 
 
-def test_an_unreadable_language_needs_a_human_and_a_missing_one_passes():
+def test_an_unreadable_language_needs_a_human_and_a_missing_one_is_detected():
     # The Spanish title is real (Observatory); its language labels are ours: no shared record has one.
     title = "Microcredenciales e Insignias Digitales Y Aprendizaje Experiencial (Video)"
     assert title in LISTING
@@ -182,8 +182,15 @@ def test_an_unreadable_language_needs_a_human_and_a_missing_one_passes():
     assert out.loc["a", "proposed_evidence"] == "language 'Spanish' not in: English"
     assert out.loc["b", "proposed_criterion"] == "languages"
     assert out.loc["b", "proposed_evidence"].startswith("language 'Multiple languages' not recognised (accepted: English)")
-    assert out.loc["c", "proposed_criterion"] != "languages"
+    # No language of its own: detected from the title, not confidently enough to exclude it.
+    assert out.loc["c", "proposed_criterion"] == "languages"
+    assert out.loc["c", "proposed_decision"] == "needs_human"
+    assert out.loc["c", "proposed_evidence"].startswith(
+        "language detected: Spanish, not confident enough to exclude (< 0.8; accepted: English) (title: Spanish 0.57)")
+    assert out.loc["c", "language_detected"] == "spa"
     assert out.loc["d", "proposed_criterion"] != "languages"
+    # A language of its own is never replaced by a detection.
+    assert out[["language_detected", "language_evidence"]].loc[["a", "b", "d"]].isna().all().all()
 
 
 def test_language_codes():

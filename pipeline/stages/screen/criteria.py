@@ -11,8 +11,13 @@ The criteria, in the fixed order in which they are applied:
    a work is never excluded for a year it does not have.
 2. `languages` — accepted languages as ISO 639 codes or names; "English", "eng", "en", "en-GB"
    are the same language (pycountry). A work in none of them → exclude, reason "language".
-   A work without a language is not excluded (most sources do not give one); an unknown value
-   ("Multiple languages", "xx") needs a human.
+   An unknown value ("Multiple languages", "xx") needs a human. A work without a language of
+   its own is judged by the language detected in its title, abstract and full text
+   (`language.py`, columns `language_detected`, `language_confidence`, `language_words`,
+   `language_evidence`): a detection (probability ≥ 0.5) in an accepted language passes; one
+   outside them excludes from 0.8 on and 6 words of text (below, a human decides); title and
+   abstract in two languages of which only one is accepted → needs a human; no detection of
+   0.5 or more → needs a human, "language unknown: detection not confident".
 3. `doc_types` — types to exclude (erratum, retraction, conference abstract, …), compared as
    words → exclude, reason "document type". No type → not excluded.
 4. `relevance` — score of the concept groups (see `relevance.py`): below `floor`, or no term of
@@ -47,12 +52,14 @@ from ...config import ScreeningConfig
 from ...errors import ConfigError, did_you_mean
 from ...records import split_list
 from ...store import paused_gc
-from . import geography, quality, relevance
+from . import geography, language, quality, relevance
 
 CRITERIA: tuple[str, ...] = ("years", "languages", "doc_types", "relevance", "geography", "quality")
 
-#: Columns `propose` adds to the works table, in order.
+#: Columns `propose` adds to the works table, in order (the language columns only when the
+#: protocol lists languages: detection serves that criterion).
 PROPOSAL_COLUMNS: tuple[str, ...] = (
+    *language.DETECTED_COLUMNS,
     "relevance_score", "relevance_matches", "countries_detected", "regions", "geography_evidence",
     "quality_level", "quality_evidence",
     "proposed_decision", "proposed_reason", "proposed_criterion", "proposed_evidence",
@@ -131,10 +138,11 @@ def _propose(works: pd.DataFrame, config: ScreeningConfig) -> pd.DataFrame:
     # Languages and document types repeat across works: judge each distinct value once.
     languages = {value: _language(value, config.languages, config.reason_codes.languages)
                  for value in dict.fromkeys(column["language"])}
+    detected = _detected_languages(out, config)
     doc_types = {value: _doc_type(value, config) for value in dict.fromkeys(column["doc_type"])}
     verdicts: dict[str, list[Verdict]] = {
         "years": [_year(value, config) for value in years],
-        "languages": [languages[value] for value in column["language"]],
+        "languages": [languages[value] if value else detected[i] for i, value in enumerate(column["language"])],
         "doc_types": [doc_types[value] for value in column["doc_type"]],
     }
 
@@ -170,7 +178,7 @@ def _propose(works: pd.DataFrame, config: ScreeningConfig) -> pd.DataFrame:
     for index, name in enumerate(("proposed_decision", "proposed_reason", "proposed_criterion", "proposed_evidence")):
         added[name] = [proposal[index] for proposal in proposals]
     out["relevance_score"] = pd.Series(scores.astype(float), index=out.index)
-    for name in PROPOSAL_COLUMNS[1:]:
+    for name in PROPOSAL_COLUMNS[len(language.DETECTED_COLUMNS) + 1:]:
         # object columns keep None for missing, as every other text column of the works table.
         out[name] = pd.Series(added[name], index=out.index, dtype=object)
     return out
@@ -262,6 +270,44 @@ def _language(value: str | None, accepted: Sequence[str], reason: str) -> Verdic
     if unknown:
         return "needs_human", None, f"language '{'; '.join(unknown)}' not recognised (accepted: {allowed})"
     return "exclude", reason, f"language {', '.join(others)} not in: {allowed}"
+
+
+def _detected_languages(out: pd.DataFrame, config: ScreeningConfig) -> list[Verdict]:
+    """Detect the language of works without one (adding its columns to `out`) and judge it."""
+    if not config.languages:
+        found = language.detect(out, only=[False] * len(out))
+        for name in language.DETECTED_COLUMNS:
+            out[name] = found[name]
+        return [(None, None, "")] * len(out)
+    found = language.detect(out)
+    for name in language.DETECTED_COLUMNS:
+        out[name] = found[name]
+    return [_detected(*row, config) for row in zip(*(found[name] for name in language.DETECTED_COLUMNS), strict=True)]
+
+
+def _detected(codes: Any, confidence: Any, words: Any, evidence: Any, config: ScreeningConfig) -> Verdict:
+    """The verdict on a work without a language of its own, from its detected language."""
+    if not isinstance(evidence, str):  # the work has a language of its own
+        return None, None, ""
+    allowed = ", ".join(config.languages)
+    if not isinstance(codes, str):
+        return "needs_human", None, f"language unknown: {evidence}"
+    if pd.isna(confidence) or confidence < language.PASS_CONFIDENCE:
+        return "needs_human", None, f"language unknown: detection not confident ({evidence})"
+    wanted = {language_code(item) for item in config.languages}
+    found = split_list(codes)
+    if all(code in wanted for code in found):
+        return None, None, ""
+    names = ", ".join(language.name(code) for code in found)
+    if any(code in wanted for code in found):
+        return "needs_human", None, f"languages detected: {names}, not all in: {allowed} ({evidence})"
+    if confidence < language.EXCLUDE_CONFIDENCE:
+        return "needs_human", None, (f"language detected: {names}, not confident enough to exclude "
+                                     f"(< {language.EXCLUDE_CONFIDENCE}; accepted: {allowed}) ({evidence})")
+    if pd.isna(words) or words < language.EXCLUDE_WORDS:
+        return "needs_human", None, (f"language detected: {names}, on too little text to exclude "
+                                     f"({words} words < {language.EXCLUDE_WORDS}; accepted: {allowed}) ({evidence})")
+    return "exclude", config.reason_codes.languages, f"language detected: {names} not in: {allowed} ({evidence})"
 
 
 def _doc_type(value: str | None, config: ScreeningConfig) -> Verdict:
