@@ -74,7 +74,7 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     assert lines[6:9] == [
         "Stopping, Title/abstract: 8 works screened by people, 6 relevant found, 5 not yet screened "
         "(725 decided by the criteria); 0 irrelevant in a row since the last relevant one",
-        "    estimated recall: 0.61 (relevant found / (found + the ranker's estimated remaining); 3.9 estimated remaining)",
+        "    estimated recall: 0.71 (relevant found / (found + the ranker's estimated remaining); 2.4 estimated remaining)",
         "    recall at least: — (none: the last screened work was relevant)",
     ]
     assert lines[10].startswith("Stopping, Full text: 4 works screened by people, 3 relevant found, 1 not yet screened")

@@ -103,8 +103,8 @@ def test_screened_ris_keeps_every_field_of_every_work_rispy(demo: dict) -> None:
     notes = screening_notes(demo["screened"])
     assert all(e["notes"] == [notes[e["accession_number"]]["label"], notes[e["accession_number"]]["note"]]
                for e in entries)
-    assert Counter(e["notes"][0] for e in entries) == {"ASReview_irrelevant": 507, "ASReview_relevant": 230,
-                                                      "ASReview_not_seen": 1}
+    assert Counter(e["notes"][0] for e in entries) == {"ASReview_irrelevant": 507, "ASReview_relevant": 225,
+                                                      "ASReview_not_seen": 6}
     # M3 only where Zotero has a type field for it, never on JOUR/GEN (Zotero makes it a child note there).
     assert {e["type_of_reference"] for e in entries if "type_of_work" in e} <= {"RPRT", "GOVDOC", "THES", "ELEC"}
 
@@ -143,14 +143,14 @@ def test_screened_bib_keeps_every_field_of_every_work_bibtexparser(demo: dict) -
 
 def test_included_bib_prints_no_internal_note(demo: dict) -> None:
     text = (demo["folder"] / "included.bib").read_text(encoding="utf-8")
-    assert text.count("@") == 230 and "note = " not in text and "slr work" not in text
-    assert text.count("slr-work-id = ") == 230
+    assert text.count("@") == 225 and "note = " not in text and "slr work" not in text
+    assert text.count("slr-work-id = ") == 225
 
 
 def test_csl_json_keeps_every_field_of_every_work_citeproc(demo: dict) -> None:
     items = json.loads((demo["folder"] / "included.csl.json").read_text(encoding="utf-8"))
-    assert [i["id"] for i in items] == demo["included"]["work_id"].tolist() and len(items) == 230
-    # The 230 included works have no language; all 738 works, written by the same function, do.
+    assert [i["id"] for i in items] == demo["included"]["work_id"].tolist() and len(items) == 225
+    # The 225 included works have no language; all 738 works, written by the same function, do.
     works = demo["works"]
     items = json.loads(to_csl_json(works))
     source = CiteProcJSON(items)
@@ -192,7 +192,7 @@ def test_asreview_csv_follows_asreview_conventions(demo: dict) -> None:
     authors = [name for cell in table["authors"].dropna() for name in cell.split(";")]
     assert authors and not [n for n in authors if n != n.strip()]  # no leading space
     assert int(table["keywords"].notna().sum()) == 738 and int(table["url"].notna().sum()) == 409
-    assert table["label_included"].fillna("").value_counts().to_dict() == {"0": 507, "1": 230, "": 1}
+    assert table["label_included"].fillna("").value_counts().to_dict() == {"0": 507, "1": 225, "": 6}
 
 
 QUOTES = {"work_id": "Wq", "title": 'The "micro" in 50% {credentials}: 微证书 and Ελληνικά — “curly” \\ _ # & $ ~',

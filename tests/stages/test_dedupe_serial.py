@@ -287,7 +287,7 @@ def test_review_xlsx_holds_no_refused_pair(tmp_path: Path) -> None:
         "  - {name: set, type: file, path: data/t/imports/records.csv, format: csv, id_column: ID}\n")
     assert main(["--root", str(tmp_path), "search"]) == 0
     assert main(["--root", str(tmp_path), "dedupe"]) == 0
-    sheet = load_workbook(tmp_path / "outputs" / "t" / "02_dedupe" / "review.xlsx", read_only=True)["Pairs"]
+    sheet = load_workbook(tmp_path / "data" / "t" / "workbooks" / "dedupe_review.xlsx", read_only=True)["Pairs"]
     pairs = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0]]
     assert pairs == ["set:copy|set:id_0000004"]
     written = pd.read_csv(tmp_path / "outputs" / "t" / "02_dedupe" / "pairs.csv")
