@@ -27,6 +27,12 @@ def code(typer_ctx: typer.Context) -> None:
     typer.echo(f"{s.works} included works: {s.proposed} codes proposed, {s.codes} codes standing "
                f"({s.human_themes} themes coded by people); {s.fulltexts} full texts matched, "
                f"{s.unmatched_files} files unmatched or unreadable → {ctx.store.relative(s.folder)}/")
+    if s.evidence:
+        e = s.evidence
+        typer.echo(f"  evidence: {e['cells']} cells, {e['title_percent']}% the source's title itself, "
+                   f"{e['prose_percent']}% a sentence of its prose; {e['rejected_percent']}% of the "
+                   f"{e['reviewed_proposals']} proposals coders reviewed were rejected; "
+                   f"{s.definitions} definitional sentences in {e['works_with_definitions']} works")
     if s.conflicts:
         typer.echo(f"  {s.conflicts} themes where coders disagree: see the Conflicts sheet of coding.xlsx; "
                    "settle them with `slr code import FILE --coder consensus`")

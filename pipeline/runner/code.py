@@ -23,6 +23,8 @@ from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, r
 from ..sheets import Column, Sheet, column_ref, open_workbook, read_sheet, write_workbook
 from ..stage_table import INCLUDED
 from ..sources.fulltext import match_fulltexts
+from ..stages.code.definitions import find_definitions
+from ..stages.code.quality import definitions_sheet, evidence_measures
 from ..stages.code import (CONSENSUS, LEDGER_COLUMNS, agreement, autocode, awaiting_second_coder, conflicts,
                            final_codes, follow_works, latest_human)
 from ..store import append_csv_rows, read_csv, sha256_file, write_csv
@@ -46,6 +48,8 @@ class CodeSummary:
     conflicts: int
     awaiting_second_coder: int
     folder: Path
+    definitions: int = 0
+    evidence: dict[str, Any] | None = None
 
 
 def _codebook(ctx: Context) -> Codebook:
@@ -97,6 +101,10 @@ def run_code(ctx: Context) -> CodeSummary:
         conflicts_path.unlink()  # an output: no conflicts left, no file
     write_csv(stage_dir / "proposals.csv", proposed)
     write_csv(stage_dir / "codes.csv", codes)
+    definitions = find_definitions(works, book, found.texts if found else None)
+    write_csv(stage_dir / "definitions.csv", definitions)
+    measured = evidence_measures(works, proposed, codes, human)
+    measured["works_with_definitions"] = int(definitions["work_id"].nunique())
     latest_extraction = _latest_extraction(extraction)
     write_csv(stage_dir / "extraction.csv", latest_extraction)
     if found is not None:
@@ -105,7 +113,8 @@ def run_code(ctx: Context) -> CodeSummary:
                       stage=f"codebook {book.version}", exported_at=started.isoformat())
     extra = [_conflicts_sheet(disputed)] if len(disputed) else []
     write_workbook(stage_dir / "coding.xlsx", [_coding_sheet(works, codes, book), _extraction_sheet(latest_extraction),
-                                               _codes_sheet(book), *extra, *info.sheets()])
+                                               _codes_sheet(book), definitions_sheet(definitions, works), *extra,
+                                               *info.sheets()])
     counts: dict[str, Any] = {
         "works": len(works), "codebook_version": book.version, "proposed_codes": len(proposed), "codes": len(codes),
         "codes_per_rq": {str(k): int(v) for k, v in codes.groupby("rq").size().items()},
@@ -115,12 +124,14 @@ def run_code(ctx: Context) -> CodeSummary:
         "fulltext_files_unmatched": int((found.files["status"] != "matched").sum()) if found else 0,
         "human_coded_themes": len(human), "conflicts": len(disputed), "awaiting_second_coder": waiting,
         "issuers_extracted": len(latest_extraction),
+        "definitions": len(definitions), "works_with_definitions": int(definitions["work_id"].nunique()),
+        "evidence": measured,
     }
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return CodeSummary(works=len(works), proposed=len(proposed), codes=len(codes),
                        fulltexts=counts["fulltexts_matched"], unmatched_files=counts["fulltext_files_unmatched"],
                        human_themes=len(human), conflicts=len(disputed), awaiting_second_coder=waiting,
-                       folder=stage_dir)
+                       folder=stage_dir, definitions=len(definitions), evidence=measured)
 
 
 def _coding_sheet(works: pd.DataFrame, codes: pd.DataFrame, book: Codebook) -> Sheet:
