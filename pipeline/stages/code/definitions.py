@@ -48,6 +48,8 @@ PATTERNS = (
                       r"certif(?:y|ies)|recogni[sz]es?|validates?|captures?|represents?)\b"),
 )
 FIELDS = ("abstract", "full_text")
+#: A sentence that carries the previous one on (its subject is the defined thing).
+CONTINUES = re.compile(r"^(?:These|This|They|It|Its|Such|Each|Every)\b")
 
 
 def _subject(spec: Definitions) -> str:
@@ -102,13 +104,17 @@ def find_definitions(works: pd.DataFrame, book: Codebook,
                   for s in sentences(text)]
         found = []
         seen: set[str] = set()
-        for field, page, sentence in units:
+        for index, (field, page, sentence) in enumerate(units):
             if sentence in seen or rejection(sentence, finder.labels) is not None:
                 continue
             name = finder.pattern(sentence)
             if name is None:
                 continue
             seen.add(sentence)
+            # A definition often runs on: "These learning outcomes will have been assessed …".
+            following = units[index + 1] if index + 1 < len(units) else None
+            if following and following[:2] == (field, page) and CONTINUES.match(following[2]):
+                sentence = f"{sentence} {following[2]}"
             found.append((PATTERN_RANK[name], field, page, sentence, name))
         for _, field, page, sentence, name in sorted(found, key=lambda f: f[0])[:PER_WORK]:
             cells = finder.element_cells(sentence)

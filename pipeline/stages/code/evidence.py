@@ -5,7 +5,8 @@ names why a unit of text is not: a reference-list entry ("2023 Employer and Empl
 of Microcredentials") or any title in Title Case, a heading (a short line without a full stop), a line of a
 topic list that restates a codebook label ("- Costing and fees", "- Awards (e.g. badge, …)"),
 a run of titles glued together (a reference-list page: "2020 MICROBOL2020 Europass Digital
-Credentials 2020 Europass Platform"), or site boilerplate ("We welcome suggestions for the
+Credentials 2020 Europass Platform"), a question (a research question: "RQ2: What practices are
+applied …?"), or site boilerplate ("We welcome suggestions for the
 inclusion of relevant publications"). `negated` decides negation within the sentence, by scope:
 a negation word counts only when it stands in the same clause, at most a few words before the
 matched term, so "There is no agreed definition of micro-credentials or digital badges" does not
@@ -35,6 +36,8 @@ BOILERPLATE = re.compile(
     r"subscribe to|sign up for|cookies?\b.*\b(?:accept|policy)|all rights reserved|click here|"
     r"read more|share this|follow us|privacy policy)\b", re.IGNORECASE)
 LABEL_RATIO = 90
+#: A research question of a study ("RQ2: What practices are applied …"): it asks, it reports nothing.
+RESEARCH_QUESTION = re.compile(r"^\s*(?:RQ\s?\d+|Research question\s?\d*)\s*[:.)]", re.IGNORECASE)
 
 NEGATION_WORDS = frozenset({"no", "not", "never", "without", "none", "neither", "nor", "cannot", "lack", "lacks",
                             "lacking", "absence", "absent", "nothing", "nobody"})
@@ -80,6 +83,8 @@ def rejection(text: str, labels: Iterable[str] = ()) -> str | None:
         return "title"
     if BOILERPLATE.search(stripped):
         return "boilerplate"
+    if stripped.endswith("?") or RESEARCH_QUESTION.match(stripped):
+        return "question"
     listed = bool(LIST_MARKER.match(stripped))
     body = LIST_MARKER.sub("", stripped)
     head = re.split(r"\s*\(", body, maxsplit=1)[0].strip(" :-").lower()
