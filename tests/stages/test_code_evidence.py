@@ -93,3 +93,31 @@ def test_a_negated_mention_is_marked_and_an_affirming_one_preferred() -> None:
     assert not codes.loc["badge", "negated"]
     only = works.assign(abstract=["The first provider does not award badges to its learners."])
     assert bool(autocode(only, BOOK).set_index("code").loc["badge", "negated"])
+
+
+def test_a_coders_evidence_replaces_the_proposals_in_every_table() -> None:
+    # The ledger's `evidence` column comes with issue 13 (people's work); this branch's ledger has
+    # none, so the ledger row is written here as that branch stores it ("code: sentence | ...").
+    from pipeline.stages.code import final_codes
+    from pipeline.stages.code.quality import evidence_measures
+    from pipeline.stages.synthesis import tables as T
+
+    works = pd.DataFrame({"work_id": ["Wobs"], "title": ["Micro-Credential Observatory"], "abstract": [None],
+                          "keywords": [None], "year": [2023]})
+    proposed = autocode(works, BOOK, {"Wobs": read_pages(FULLTEXT / "micro-credential_observatory.txt")})
+    mine = ("Strategic partnership with Digitary to support the development of micro-credentials using this "
+            "leading international platform")
+    ledger = pd.DataFrame([{"work_id": "Wobs", "rq": "RQ2", "theme": "platforms", "codes": "credential_platforms",
+                            "coder": "ana", "time": "2026-11-23T10:00:00+00:00",
+                            "evidence": f"credential_platforms: {mine}"}])
+    codes = final_codes(proposed, ledger)
+    row = codes[codes["code"] == "credential_platforms"].iloc[0]
+    assert (row["evidence"], row["field"], row["coder"]) == (mine, "coder", "ana")
+    rq2 = T.rq_summary("RQ2", works, codes, BOOK, cite=lambda w: "(NIDL, 2023)").set_index("code")
+    assert rq2.loc["credential_platforms", "exemplars"] == f"“{mine}” (NIDL, 2023)"
+    # The coder dropped mooc_platforms and replaced the evidence of credential_platforms: 2 of 2 rejected.
+    measured = evidence_measures(works, proposed, codes, ledger)
+    assert (measured["reviewed_proposals"], measured["rejected"]) == (2, 2)
+    # Without the column (this branch's ledgers) the proposal's evidence stays.
+    plain = final_codes(proposed, ledger.drop(columns=["evidence"]))
+    assert plain.loc[plain["code"] == "credential_platforms", "field"].item() == "list"

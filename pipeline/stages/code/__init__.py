@@ -104,4 +104,37 @@ def _units(work: Mapping[str, Any], pages: Pages, labels: Sequence[str] = ()):
 def final_codes(proposed: pd.DataFrame, ledger: pd.DataFrame | None, *, accept_proposals: bool = True) -> pd.DataFrame:
     """Codes as they stand (columns CODE_COLUMNS): the coders' ledger over the proposals (rules in
     `human`). Map the ledger to the current works with `follow_works` first."""
-    return _final_codes(proposed, latest_human(ledger), CODE_COLUMNS, accept_proposals=accept_proposals)
+    table = _final_codes(proposed, latest_human(ledger), CODE_COLUMNS, accept_proposals=accept_proposals)
+    return with_coder_evidence(table, ledger)
+
+
+def with_coder_evidence(codes: pd.DataFrame, ledger: pd.DataFrame | None) -> pd.DataFrame:
+    """Codes with a coder's own evidence in place of the proposal's (field "coder").
+
+    Read defensively: the ledger's `evidence` column (issue 13) may be absent. The cell is the
+    coding workbook's "code: sentence | code: sentence" (a part without a code name applies to
+    every code of the theme); the latest row of a work's theme with evidence counts. Rows the
+    ledger code already marked field "coder" are kept as they are."""
+    if ledger is None or ledger.empty or "evidence" not in ledger or codes.empty:
+        return codes
+    rows = ledger[ledger["evidence"].map(lambda e: isinstance(e, str) and bool(e.strip()))]
+    latest = rows.sort_values("time", kind="stable").groupby(["work_id", "rq", "theme"]).last()["evidence"]
+    codes = codes.copy()
+    for index, row in codes.iterrows():
+        cell = latest.get((row["work_id"], row["rq"], row["theme"]))
+        if cell is None or row.get("field") == "coder":
+            continue
+        same_theme = codes.loc[(codes["work_id"] == row["work_id"]) & (codes["rq"] == row["rq"])
+                               & (codes["theme"] == row["theme"]), "code"]
+        text = _part(cell, row["code"], set(same_theme))
+        if text:
+            codes.loc[index, ["evidence", "field", "term"]] = [text, "coder", None]
+            codes.loc[index, "page"] = pd.NA
+    return codes
+
+
+def _part(cell: str, code: str, codes: set[str]) -> str | None:
+    parts = [p.strip() for p in str(cell).split(" | ") if p.strip()]
+    named = {name.strip(): text.strip() for name, sep, text in (p.partition(":") for p in parts)
+             if sep and name.strip() in codes}
+    return (named.get(code) or None) if named else (" | ".join(parts) or None)
