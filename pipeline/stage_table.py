@@ -100,6 +100,7 @@ INCLUDED = Output("screen", "included.csv")
 CODES = Output("code", "codes.csv")
 EXTRACTION = Output("code", "extraction.csv")
 DEFINITIONS = Output("code", "definitions.csv")
+COVERAGE = Output("code", "coverage.csv")
 
 SCREENING_LEDGER = Ledger("screening.csv")
 DEDUPE_LEDGER = Ledger("dedupe.csv")
@@ -129,13 +130,14 @@ STAGE_TABLE: tuple[Stage, ...] = (
           summary="apply the criteria and the reviewers' decisions"),
     Stage("code", "04_code",
           reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER),
-          writes=("proposals.csv", "codes.csv", "extraction.csv", "definitions.csv", "conflicts.csv?",
+          writes=("proposals.csv", "codes.csv", "extraction.csv", "definitions.csv", "coverage.csv", "conflicts.csv?",
                   "fulltext_files.csv?", "coding.xlsx"),
           sections=("codebook", "coding"),
           summary="propose codes with evidence for the included works; apply the coders' codes",
           needs="codebook"),
     Stage("synthesize", "05_synthesis",
-          reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, DEFINITIONS, CODEBOOK),
+          reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, DEFINITIONS, COVERAGE,
+                 CODEBOOK),
           writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "figures/*",
                   "catalogue.md", "catalogue.html", "included.ris", "included.bib", "included.csl.json",
                   "asreview.csv", "report.md", "report.docx"),

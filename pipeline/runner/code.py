@@ -23,6 +23,7 @@ from ..roundtrip import ExportInfo, check_export, check_rows, new_ledger_rows, r
 from ..sheets import Column, Sheet, column_ref, open_workbook, read_sheet, write_workbook
 from ..stage_table import INCLUDED
 from ..sources.fulltext import match_fulltexts
+from ..stages.code.coverage import coverage
 from ..stages.code.definitions import find_definitions
 from ..stages.code.quality import definitions_sheet, evidence_measures
 from ..stages.code import (CONSENSUS, LEDGER_COLUMNS, agreement, autocode, awaiting_second_coder, conflicts,
@@ -105,6 +106,8 @@ def run_code(ctx: Context) -> CodeSummary:
     write_csv(stage_dir / "definitions.csv", definitions)
     measured = evidence_measures(works, proposed, codes, human)
     measured["works_with_definitions"] = int(definitions["work_id"].nunique())
+    covered = coverage(works, found.texts if found else None, ctx.protocol.screening.geography)
+    write_csv(stage_dir / "coverage.csv", covered)
     latest_extraction = _latest_extraction(extraction)
     write_csv(stage_dir / "extraction.csv", latest_extraction)
     if found is not None:
@@ -126,6 +129,9 @@ def run_code(ctx: Context) -> CodeSummary:
         "issuers_extracted": len(latest_extraction),
         "definitions": len(definitions), "works_with_definitions": int(definitions["work_id"].nunique()),
         "evidence": measured,
+        "coverage": {"works_with_region": int(covered["regions"].notna().sum()),
+                     "region_from_full_text": int(covered["geography_from"].str.contains("full text").sum()),
+                     "quality_unrated": int((covered["quality_level"] == "unrated").sum())},
     }
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return CodeSummary(works=len(works), proposed=len(proposed), codes=len(codes),

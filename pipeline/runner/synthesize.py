@@ -23,7 +23,7 @@ from ..report.figures import bar_chart, heatmap, stacked_years
 from ..report.flow import prisma_figure
 from ..sheets import Column, Sheet, write_workbook
 from ..report.citations import Citations
-from ..stage_table import CODES, DEFINITIONS, EXTRACTION, INCLUDED, SCREENED, SEARCH_LOG, WORKS, Output
+from ..stage_table import CODES, COVERAGE, DEFINITIONS, EXTRACTION, INCLUDED, SCREENED, SEARCH_LOG, WORKS, Output
 from ..stages.code.definitions import compare_elements
 from ..stages.synthesis import cases, findings, narrative
 from ..stages.synthesis import tables as T
@@ -73,6 +73,7 @@ def _inputs(ctx: Context) -> dict[str, Any]:
                                                                        "confidence"]),
         "extraction": _read(ctx, EXTRACTION, required=False),
         "definitions": _read(ctx, DEFINITIONS, required=False),
+        "coverage": _read(ctx, COVERAGE, required=False),
         "codebook": book,
     }
 
@@ -89,7 +90,7 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     previous_sources = folder / "tables" / "sources.csv"
     previous = set(read_csv(previous_sources)["work_id"]) if previous_sources.exists() else None
 
-    sources = T.sources(included, data["screened"])
+    sources = T.sources(included, data["screened"], data["coverage"])
     citations = Citations(to_csl_json(included))
     extraction = data["extraction"] if data["extraction"] is not None else pd.DataFrame(columns=["issuer", *EXTRACTION_FIELDS])
     client = ctx.protocol.synthesis.client

@@ -20,11 +20,22 @@ from .findings import quotes
 FEW = 2  # a theme with at most this many sources is a gap worth naming
 
 
-def sources(included: pd.DataFrame, screened: pd.DataFrame) -> pd.DataFrame:
-    """Included works with metadata, countries, quality and their screening trail."""
+def sources(included: pd.DataFrame, screened: pd.DataFrame, covered: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Included works with metadata, countries, quality and their screening trail; with the code
+    stage's coverage.csv, countries and regions also from full texts, and the reason a source is
+    unrated."""
     trail = screened.set_index("work_id")
-    table = included.reindex(columns=["work_id", "title", "authors", "year", "venue", "doc_type", "doi", "url",
-                                      "countries_detected", "regions", "quality_level", "sources"]).copy()
+    if covered is not None and len(covered):
+        extra = covered.set_index("work_id")
+        included = included.copy()
+        for column in ("countries_detected", "regions", "quality_level", "quality_evidence", "geography_from"):
+            if column in extra:
+                included[column] = included["work_id"].map(extra[column])
+    columns = ["work_id", "title", "authors", "year", "venue", "doc_type", "doi", "url", "countries_detected",
+               "regions", "quality_level", "sources"]
+    if covered is not None and len(covered):
+        columns[-1:-1] = ["quality_evidence", "geography_from"]
+    table = included.reindex(columns=columns).copy()
     for column in ("title_abstract_decided_by", "full_text_decided_by"):
         table[column] = table["work_id"].map(trail[column]) if column in trail else None
     return table.sort_values(["year", "title"], ascending=[False, True], na_position="last").reset_index(drop=True)
