@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import shutil
 from pathlib import Path
 
@@ -71,6 +73,14 @@ def test_codes_and_workbook(review: Path) -> None:
                                                        and not h.endswith("evidence")]) == 17
     assert [c.value for c in wb["Extraction"][1]][:3] == ["issuer", "country", "platform"]
     assert wb["slr"].sheet_state == "hidden" and wb["Codes"].max_row == 65
+    # The study page's two characterisations of micro-credentials (real text of the seed).
+    definitions = [[c.value for c in row] for row in wb["Definitions"].iter_rows(min_row=2)]
+    assert [(r[0], r[4]) for r in definitions] == [("Wcd505571f2ac", "its own")] * 2
+    counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
+    assert counts["evidence"] == {"cells": 184, "title": 159, "title_percent": 86.4, "prose": 15, "prose_percent": 8.2,
+                                  "reviewed_proposals": 7, "rejected": 3, "rejected_percent": 42.9,
+                                  "works_with_definitions": 1}
+    assert counts["coverage"] == {"works_with_region": 53, "region_from_full_text": 2, "quality_unrated": 146}
 
 
 def _edit(path: Path, work_row: int, values: dict[str, str | None]) -> None:
