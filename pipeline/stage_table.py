@@ -106,6 +106,7 @@ SCREENING_LEDGER = Ledger("screening.csv")
 DEDUPE_LEDGER = Ledger("dedupe.csv")
 CODING_LEDGER = Ledger("coding.csv")
 EXTRACTION_LEDGER = Ledger("extraction.csv")
+DEFINITIONS_LEDGER = Ledger("definitions.csv")
 
 CODEBOOK = ProtocolPath("codebook")
 FULLTEXT = ProtocolPath("coding.fulltext", folder=True)
@@ -129,7 +130,7 @@ STAGE_TABLE: tuple[Stage, ...] = (
           sections=("screening",),
           summary="apply the criteria and the reviewers' decisions"),
     Stage("code", "04_code",
-          reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER),
+          reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER, DEFINITIONS_LEDGER),
           writes=("proposals.csv", "codes.csv", "extraction.csv", "definitions.csv", "coverage.csv", "conflicts.csv?",
                   "fulltext_files.csv?", "coding.xlsx"),
           sections=("codebook", "coding"),

@@ -58,6 +58,9 @@ def import_(
     s = run_code_import(context(), files, coder=coder)
     typer.echo(f"{s.themes} coded themes and {s.issuers} issuer rows read from {s.files} file(s); "
                f"{s.added} and {s.issuers_added} new or changed added to the ledgers. Run `slr code` to apply them.")
+    if s.definitions_added:
+        typer.echo(f"  {s.definitions_added} definition(s) confirmed, edited, rejected or added "
+                   "(data/<id>/ledger/definitions.csv)")
 
 
 @app.command()

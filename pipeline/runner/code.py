@@ -24,8 +24,9 @@ from ..sheets import Column, Sheet, column_ref, open_workbook, read_sheet, write
 from ..stage_table import INCLUDED
 from ..sources.fulltext import match_fulltexts
 from ..stages.code.coverage import coverage
-from ..stages.code.definitions import find_definitions
-from ..stages.code.quality import definitions_sheet, evidence_measures
+from ..stages.code.definitions import DEFINITION_LEDGER, apply_coders, find_definitions
+from ..stages.code.quality import evidence_measures
+from .code_definitions import definitions_sheet, read_definitions
 from ..stages.code import (CONSENSUS, LEDGER_COLUMNS, agreement, autocode, awaiting_second_coder, conflicts,
                            final_codes, follow_works, latest_human)
 from ..store import append_csv_rows, read_csv, sha256_file, write_csv
@@ -102,7 +103,8 @@ def run_code(ctx: Context) -> CodeSummary:
         conflicts_path.unlink()  # an output: no conflicts left, no file
     write_csv(stage_dir / "proposals.csv", proposed)
     write_csv(stage_dir / "codes.csv", codes)
-    definitions = find_definitions(works, book, found.texts if found else None)
+    definitions = apply_coders(find_definitions(works, book, found.texts if found else None),
+                               _ledger(ctx, "definitions.csv")[0], book, set(works["work_id"]))
     write_csv(stage_dir / "definitions.csv", definitions)
     measured = evidence_measures(works, proposed, codes, human)
     measured["works_with_definitions"] = int(definitions["work_id"].nunique())
@@ -201,6 +203,7 @@ class CodeImportSummary:
     added: int
     issuers: int
     issuers_added: int
+    definitions_added: int = 0
 
 
 def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImportSummary:
@@ -219,6 +222,7 @@ def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImpor
     now = ctx.clock().isoformat()
     code_rows: list[dict[str, Any]] = []
     issuer_rows: list[dict[str, Any]] = []
+    definition_rows: list[dict[str, Any]] = []
     for path in files:
         path = Path(path)
         wb = open_workbook(path)
@@ -231,6 +235,7 @@ def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImpor
         code_rows += _coded(path, frame, allowed, stamp)
         issuer_rows += _issuers(path, read_sheet(path, EXTRACTION_SHEET, required=list(EXTRACTION_FIELDS), book=wb),
                                 known, stamp)
+        definition_rows += read_definitions(path, wb, known, stamp)
     ledger, ledger_path = _ledger(ctx, "coding.csv")
     added = new_ledger_rows(ledger, code_rows, key=["work_id", "rq", "theme", "coder"], compare=["codes"])
     extraction, extraction_path = _ledger(ctx, "extraction.csv")
@@ -239,8 +244,13 @@ def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImpor
         append_csv_rows(ledger_path, added, list(LEDGER_COLUMNS))
     if added_issuers:
         append_csv_rows(extraction_path, added_issuers, list(EXTRACTION_LEDGER))
+    kept, kept_path = _ledger(ctx, "definitions.csv")
+    added_definitions = new_ledger_rows(kept, definition_rows, key=["definition_id", "coder"],
+                                        compare=["decision", "definition", "family"])
+    if added_definitions:
+        append_csv_rows(kept_path, added_definitions, list(DEFINITION_LEDGER))
     return CodeImportSummary(files=len(files), themes=len(code_rows), added=len(added), issuers=len(issuer_rows),
-                             issuers_added=len(added_issuers))
+                             issuers_added=len(added_issuers), definitions_added=len(added_definitions))
 
 
 def _coded(path: Path, frame: pd.DataFrame, allowed: dict[str, list[str]], stamp: dict[str, Any]) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 import shutil
 from pathlib import Path
 
@@ -75,7 +74,7 @@ def test_codes_and_workbook(review: Path) -> None:
     assert wb["slr"].sheet_state == "hidden" and wb["Codes"].max_row == 65
     # The study page's two characterisations of micro-credentials (real text of the seed).
     definitions = [[c.value for c in row] for row in wb["Definitions"].iter_rows(min_row=2)]
-    assert [(r[0], r[4]) for r in definitions] == [("Wcd505571f2ac", "its own")] * 2
+    assert [(r[0], r[5]) for r in definitions] == [("Wcd505571f2ac", "its own")] * 2
     counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
     assert counts["evidence"] == {"cells": 184, "title": 159, "title_percent": 86.4, "prose": 15, "prose_percent": 8.2,
                                   "reviewed_proposals": 7, "rejected": 3, "rejected_percent": 42.9,
@@ -148,3 +147,50 @@ def test_extraction_row_must_name_an_included_work(review: Path, tmp_path: Path,
     capsys.readouterr()
     assert slr(review, "code", "import", str(book)) == 5
     assert 'source "W0" is not the work_id of an included work' in capsys.readouterr().err
+
+
+def test_coders_confirm_reject_and_add_definitions(review: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    book = tmp_path / "coding.xlsx"
+    shutil.copy(out(review) / "coding.xlsx", book)
+    wb = load_workbook(book)
+    ws = wb["Definitions"]
+    header = [c.value for c in ws[1]]
+    assert header == ["work_id", "title", "decision", "definition", "page", "family", "elements", "definition_id"]
+    assert ws.max_row == 3  # the study page's two characterisations
+    ws.cell(row=2, column=3, value="reject")
+    ws.cell(row=3, column=3, value="confirm")
+    ws.cell(row=3, column=6, value="the client's own")
+    # An added definition: the study page's own sentence (../shared/seeds/000_*.txt).
+    added = ("The research also supports the development of short-term, and targeted education and training "
+             "programmes which are aligned to industry needs and complimentary to existing degrees and qualifications.")
+    ws.append(["Wcd505571f2ac", None, None, added, None, None, None, None])
+    wb.save(book)
+    capsys.readouterr()
+    assert slr(review, "code", "import", str(book), "--coder", "bo") == 0
+    assert "3 definition(s) confirmed, edited, rejected or added" in capsys.readouterr().out
+    kept = pd.read_csv(review / "data" / "demo" / "ledger" / "definitions.csv")
+    assert kept["decision"].tolist() == ["reject", "confirm", "add"]
+    assert slr(review, "code", "import", str(book), "--coder", "bo") == 0  # a re-import adds nothing
+    assert len(pd.read_csv(review / "data" / "demo" / "ledger" / "definitions.csv")) == 3
+    assert slr(review, "code") == 0
+    table = pd.read_csv(out(review) / "definitions.csv")
+    # The rejected one is gone, the confirmed one carries the coder and her family, the added one is there.
+    assert sorted(table[["coder", "pattern", "family"]].values.tolist()) == [
+        ["bo", "characterises", "the client's own"], ["bo", "coder", "its own"]]
+    row = table.set_index("pattern").loc["coder"]
+    assert row["definition"] == added and "size / volume" in row["elements"] and "labour-market" in row["elements"]
+
+
+def test_an_added_definition_needs_a_known_work(review: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    book = tmp_path / "coding.xlsx"
+    shutil.copy(out(review) / "coding.xlsx", book)
+    wb = load_workbook(book)
+    wb["Definitions"].append(["W000000000000", None, None, "Micro-credentials are short courses.", None, None, None, None])
+    wb.save(book)
+    capsys.readouterr()
+    assert slr(review, "code", "import", str(book), "--coder", "bo") != 0
+    err = capsys.readouterr().err
+    assert 'sheet "Definitions", cell A4: "W000000000000" is not the work_id of an included work' in err
+    assert "copy the work_id from column A of the Coding sheet" in err

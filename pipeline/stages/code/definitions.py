@@ -5,7 +5,8 @@ Needs the included works (work_id, title, abstract) and full texts as pages; the
 `definitions` block (subject terms, families, elements). `find_definitions` gives one row per
 definitional sentence (DEFINITION_COLUMNS plus one column per element: "yes" when the sentence
 names the element, "no" when it names it under a negation, empty when it does not name it);
-`compare_elements` says, per element, which defining sources share it (complementary: most of
+`apply_coders` puts the coders' confirmations, edits, rejections and
+additions (the definitions ledger) over them; `compare_elements` says, per element, which defining sources share it (complementary: most of
 them) and which lack or contradict it (contrasting), quoting the sources. Pure: no files.
 
 A sentence is definitional when it matches one of PATTERNS around a subject term ("a
@@ -16,6 +17,7 @@ lists and glued title runs are never definitions.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,7 +28,12 @@ from ...codebook import Codebook, Concept, Definitions
 from .evidence import negated, rejection
 from .match import Matcher, sentences, term_pattern
 
-DEFINITION_COLUMNS = ("work_id", "definition", "field", "page", "pattern", "family", "elements")
+DEFINITION_COLUMNS = ("definition_id", "work_id", "definition", "field", "page", "pattern", "family", "elements",
+                      "coder")
+#: What a coder does with a definition in the Definitions sheet (an added row needs no decision).
+DECISIONS = ("confirm", "edit", "reject")
+DEFINITION_LEDGER = ("definition_id", "work_id", "decision", "definition", "family", "coder", "time", "workbook",
+                     "workbook_checksum")
 #: Per work, at most this many definitional sentences (the strongest patterns first).
 PER_WORK = 3
 #: (name, regex with {S} for the subject), strongest first.
@@ -117,17 +124,59 @@ def find_definitions(works: pd.DataFrame, book: Codebook,
                 sentence = f"{sentence} {following[2]}"
             found.append((PATTERN_RANK[name], field, page, sentence, name))
         for _, field, page, sentence, name in sorted(found, key=lambda f: f[0])[:PER_WORK]:
-            cells = finder.element_cells(sentence)
-            rows.append({"work_id": work["work_id"], "definition": sentence[:1000], "field": field, "page": page,
-                         "pattern": name, "family": finder.family(sentence),
-                         "elements": "; ".join(finder.elements[n][0] for n in element_names if cells[n] == "yes"),
-                         **cells})
+            rows.append(_row(finder, work["work_id"], sentence[:1000], field=field, page=page, pattern=name))
     table = pd.DataFrame(rows, columns=[*DEFINITION_COLUMNS, *element_names])
     table["page"] = pd.array(table["page"], dtype="Int64")
     return table
 
 
 PATTERN_RANK = {name: rank for rank, (name, _) in enumerate(PATTERNS)}
+
+
+def definition_id(work_id: str, text: str) -> str:
+    """A stable id of a definition (its work and first text), kept in the workbook and the ledger."""
+    return hashlib.sha1(f"{work_id}\n{text}".encode()).hexdigest()[:12]
+
+
+def _row(finder: Finder, work_id: str, text: str, *, field: str | None, page: Any, pattern: str,
+         family: str | None = None, coder: str = "auto", key: str | None = None) -> dict[str, Any]:
+    cells = finder.element_cells(text)
+    return {"definition_id": key or definition_id(work_id, text), "work_id": work_id, "definition": text,
+            "field": field, "page": page, "pattern": pattern, "family": family or finder.family(text),
+            "elements": "; ".join(finder.elements[n][0] for n in finder.elements if cells[n] == "yes"),
+            "coder": coder, **cells}
+
+
+def apply_coders(found: pd.DataFrame, ledger: pd.DataFrame | None, book: Codebook,
+                 works: set[str] | None = None) -> pd.DataFrame:
+    """The definitions as coders left them: the latest ledger row per definition_id rejects one
+    (dropped), confirms it (its `coder` named), edits its text or family (elements found again in
+    the new text), or adds one the patterns missed (field and pattern "coder"). Rows on works no
+    longer included are ignored."""
+    if ledger is None or ledger.empty:
+        return found
+    finder = Finder(book)
+    latest = ledger.sort_values("time", kind="stable").groupby("definition_id", sort=False).last()
+    rows = {r["definition_id"]: r for r in found.to_dict("records")}
+    for key, entry in latest.iterrows():
+        decision, coder = str(entry.get("decision") or ""), str(entry["coder"])
+        text = entry.get("definition") if isinstance(entry.get("definition"), str) and entry["definition"].strip() else None
+        family = entry.get("family") if isinstance(entry.get("family"), str) and entry["family"].strip() else None
+        if works is not None and entry["work_id"] not in works:
+            continue
+        if decision == "reject":
+            rows.pop(key, None)
+        elif key in rows:
+            old = rows[key]
+            rows[key] = _row(finder, old["work_id"], text or old["definition"], field=old["field"], page=old["page"],
+                             pattern=old["pattern"], family=family or (old["family"] if not text else None),
+                             coder=coder, key=key)
+        elif text:
+            rows[key] = _row(finder, str(entry["work_id"]), text, field="coder", page=None, pattern="coder",
+                             family=family, coder=coder, key=key)
+    table = pd.DataFrame(list(rows.values()), columns=found.columns)
+    table["page"] = pd.array(table["page"], dtype="Int64")
+    return table.sort_values(["work_id", "definition_id"], kind="stable").reset_index(drop=True)
 
 COMPARE_COLUMNS = ("element", "kind", "sources", "share_percent", "quoted_by", "absent_from", "contradicted_by")
 #: An element most definitions share: in at least this share of the defining sources.

@@ -1,4 +1,4 @@
-"""How citable the evidence is, measured; and the read-only Definitions sheet of coding.xlsx.
+"""How citable the evidence is, measured.
 
 `evidence_measures` counts, over the codes as they stand (codes.csv): evidence cells, the share
 that are the source's title itself (nothing a writer can quote), the share that are a sentence
@@ -14,9 +14,6 @@ from typing import Any
 
 import pandas as pd
 
-from ...sheets import Column, Sheet
-
-DEFINITIONS_SHEET = "Definitions"
 
 
 def _norm(text: Any) -> str:
@@ -50,15 +47,3 @@ def evidence_measures(works: pd.DataFrame, proposed: pd.DataFrame, codes: pd.Dat
             "prose": prose, "prose_percent": percent(prose, len(cells)),
             "reviewed_proposals": reviewed, "rejected": rejected, "rejected_percent": percent(rejected, reviewed),
             "works_with_definitions": 0}
-
-
-def definitions_sheet(definitions: pd.DataFrame, works: pd.DataFrame) -> Sheet:
-    """The definitional sentences found, for coders to read beside the Coding sheet (read-only:
-    confirming or adding definitions through the workbook is not imported yet)."""
-    titles = dict(zip(works["work_id"], works["title"], strict=True))
-    table = definitions.reindex(columns=["work_id", "definition", "page", "family", "elements"]).copy()
-    table.insert(1, "title", [titles.get(w) for w in table["work_id"]])
-    return Sheet(DEFINITIONS_SHEET, table, columns=[Column("work_id", width=15), Column("title", width=35, wrap=True),
-                                                    Column("definition", width=70, wrap=True), Column("page", width=6),
-                                                    Column("family", width=22, wrap=True),
-                                                    Column("elements", width=40, wrap=True)])
