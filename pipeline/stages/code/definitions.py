@@ -54,7 +54,6 @@ PATTERNS = (
     ("characterises", r"{S}\s+(?:also\s+|can\s+|may\s+|could\s+)?(?:offers?|presents?|provides?|allows?|enables?|"
                       r"certif(?:y|ies)|recogni[sz]es?|validates?|captures?|represents?)\b"),
 )
-FIELDS = ("abstract", "full_text")
 #: A sentence that carries the previous one on (its subject is the defined thing).
 CONTINUES = re.compile(r"^(?:These|This|They|It|Its|Such|Each|Every)\b")
 
