@@ -32,6 +32,7 @@ STAGES: dict[str, str] = {
     "screen": "03_screen",
     "code": "04_code",
     "synthesize": "05_synthesis",
+    "publish": "06_site",
 }
 
 #: Characters that make a spreadsheet read a text as a formula when it starts with one.

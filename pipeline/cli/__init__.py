@@ -23,7 +23,7 @@ from .common import context as _context, state as _state
 
 app = typer.Typer(
     name="slr",
-    help="Run a systematic literature review: search → dedupe → screen → code → synthesize.\n\n"
+    help="Run a systematic literature review: search → dedupe → screen → code → synthesize → publish.\n\n"
          "Example: slr --root myreview search",
     no_args_is_help=True,
     add_completion=False,
@@ -139,12 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-from . import code as _code, dedupe as _dedupe, screen as _screen, synthesize as _synthesize  # noqa: E402
+from . import code as _code, dedupe as _dedupe, publish as _publish, screen as _screen, synthesize as _synthesize  # noqa: E402
 
 app.add_typer(_dedupe.app, name="dedupe")
 app.add_typer(_screen.app, name="screen")
 app.add_typer(_code.app, name="code")
 app.command("synthesize")(_synthesize.synthesize)
+app.command("publish")(_publish.publish)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,13 @@ from .dedupe import DedupeSummary, run_dedupe
 from .screen import ScreenSummary, run_screen
 from .code import CodeSummary, run_code
 from .synthesize import SynthesisSummary, run_synthesize
+from .publish import PublishSummary, run_publish
 from .init import init_review
 from .search import SearchSummary, run_search
 from .status import StageStatus, review_status, stage_state
 
 __all__ = ["CodeSummary", "SynthesisSummary", "run_synthesize", "Context", "DedupeSummary", "run_code", "ScreenSummary", "SearchSummary", "run_dedupe", "run_screen", "StageStatus", "init_review", "review_status", "run_all", "run_search",
-           "stage_state", "STAGE_RUNNERS"]
+           "stage_state", "STAGE_RUNNERS", "PublishSummary", "run_publish"]
 
 #: Stage name → runner(ctx, offline) in pipeline order. Stages not built yet are simply absent.
 STAGE_RUNNERS: dict[str, Callable[[Context, bool], Any]] = {
@@ -29,6 +30,7 @@ STAGE_RUNNERS: dict[str, Callable[[Context, bool], Any]] = {
     "screen": lambda ctx, offline: run_screen(ctx),
     "code": lambda ctx, offline: run_code(ctx) if ctx.protocol.codebook is not None else None,
     "synthesize": lambda ctx, offline: run_synthesize(ctx),
+    "publish": lambda ctx, offline: run_publish(ctx),
 }
 
 

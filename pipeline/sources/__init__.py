@@ -70,7 +70,9 @@ def read_source_file(source: FileSource) -> tuple[ParsedFile, str]:
     fmt = source.resolved_format() or sniff_format(path, source.encoding)
     if fmt not in IMPORTERS:
         raise InputError(f'{source.name}: unknown format "{fmt}"', hint=f"one of: {', '.join(FILE_FORMATS)}")
-    module = importlib.import_module(f"{__name__}.{IMPORTERS[fmt]}")
+    # Readers' suggestions are a table read with checks of their own (type: suggestions).
+    reader = "suggestions" if getattr(source, "type", "file") == "suggestions" else IMPORTERS[fmt]
+    module = importlib.import_module(f"{__name__}.{reader}")
     parsed = module.read(path, source if fmt == source.format else _with_format(source, fmt))
     if not parsed.records:
         raise InputError(f"{source.name}: no records found in {path} (read as {fmt})",
