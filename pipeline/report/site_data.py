@@ -9,6 +9,8 @@ A work is *added* by the run that first saw any of its records (`first_seen`, a 
 20261203T074500Z; records rebuilt from kept API pages carry their kept run's name instead, and
 then their `retrieved_at` dates them). The *latest run* is the latest run in the whole trail, so a
 run that only brought works screening excluded adds nothing new to the site, and its feed is empty.
+While only one run has added included works (the site's first edition), every work is an
+addition of that run (the feed lists them) but none is marked new.
 """
 
 from __future__ import annotations
@@ -209,6 +211,9 @@ def build_site(included: pd.DataFrame, codes: pd.DataFrame, trail: pd.DataFrame,
     runs = sorted((Run(r, runs_all.get(r), tuple(ids)) for r, ids in added_runs.items()),
                   key=lambda item: (item.when or dt.datetime.min.replace(tzinfo=dt.timezone.utc), item.run), reverse=True)
     latest = Run(latest_run, runs_all.get(latest_run), tuple(added_runs.get(latest_run, ()))) if latest_run else None
+    if len(runs) < 2:  # the site's first edition: everything is an addition, nothing is "new"
+        for entry in entries:
+            entry.new = False
     return Site(title=config.title or title, description=config.description, suggest=config.suggest,
                 url=config.url, categories=categories, entries=entries, runs=runs, latest=latest,
                 themes=sorted({t.theme for e in entries for t in e.themes}, key=str.lower),

@@ -90,10 +90,11 @@ def run_publish(ctx: Context) -> PublishSummary:
     for name in ASSETS:
         write_bytes(folder / name, asset(name))
     per_category = {name: n for name, years in site.by_category() for n in [sum(len(i) for _, i in years)]}
-    counts = {"entries": len(site.entries), "new": len(site.latest_entries), "categories": per_category,
+    counts = {"entries": len(site.entries), "added_latest_run": len(site.latest_entries),
+              "marked_new": sum(e.new for e in site.entries), "categories": per_category,
               "runs": len(site.runs), "latest_run": site.latest.run if site.latest else None}
     inputs = [included_path, trail_path, codes_path] + ([codebook_path] if codebook_path else [])
     store.write_manifest(STAGE, ctx.manifest(STAGE, inputs=[p for p in inputs if p and Path(p).exists()],
                                              sections=SECTIONS, counts=counts, started=started))
-    return PublishSummary(entries=len(site.entries), new=counts["new"], categories=per_category,
+    return PublishSummary(entries=len(site.entries), new=counts["marked_new"], categories=per_category,
                           runs=len(site.runs), folder=folder)

@@ -1,0 +1,82 @@
+"""`slr publish` on the demo (run by `slr run`): the site's files and manifest, the readers'
+suggestions through dedupe and screening into PRISMA and onto the site, and its errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from pipeline.cli import main
+from pipeline.store import read_csv
+
+from .test_synthesize import demo  # noqa: F401  (the demo, run once for this module)
+
+
+def _site(root: Path) -> Path:
+    return root / "outputs" / "demo" / "06_site"
+
+
+def test_publish_writes_the_site_and_its_manifest(demo: Path) -> None:  # noqa: F811
+    site = _site(demo)
+    assert sorted(p.name for p in site.iterdir()) == ["feed.xml", "index.html", "manifest.json", "site.css", "site.js",
+                                                        "updates.html"]
+    manifest = json.loads((site / "manifest.json").read_text())
+    assert manifest["counts"]["entries"] == 231
+    assert manifest["counts"]["categories"] == {"Major Policy Initiatives": 27, "National & International Reports": 48,
+                                               "Journal Articles and Commentary": 105, "Events": 49,
+                                               "Web pages and other sources": 2}
+    assert set(manifest["inputs"]) == {"outputs/demo/03_screen/included.csv", "outputs/demo/02_dedupe/records.csv",
+                                       "outputs/demo/04_code/codes.csv", "config/codebook.yaml"}
+    assert manifest["protocol_sections"] == ["title", "sources", "codebook", "site"]
+    # Without the kept copies that date the demo's two runs, every file is imported in this run: one
+    # run added every included work (the site's first edition), so none is marked new, and the feed
+    # lists all of them.
+    assert (manifest["counts"]["runs"], manifest["counts"]["added_latest_run"], manifest["counts"]["marked_new"]) == \
+        (1, 231, 0)
+    feed = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not feed.bozo and len(feed.entries) == 231
+    assert 'class="new"' not in (site / "index.html").read_text()
+
+
+def test_a_suggestion_reaches_prisma_and_the_site(demo: Path) -> None:  # noqa: F811
+    flow = json.loads((demo / "outputs" / "demo" / "05_synthesis" / "prisma.json").read_text())
+    assert flow["other_methods"]["Suggested by readers"] == 2
+    screened = read_csv(demo / "outputs" / "demo" / "03_screen" / "screened.csv")
+    suggested = screened[screened["record_ids"].str.contains("suggestions:")]
+    assert sorted(suggested["status"]) == ["included", "included"]
+    merged = suggested[suggested["record_ids"].str.contains("observatory:")]
+    assert list(merged["title"]) == ["Micro-credential Innovations in Higher Education: Who, What and Why? - OECD"]
+    page = (_site(demo) / "index.html").read_text()
+    for work_id in suggested["work_id"]:
+        entry = page[page.index(f'<li id="{work_id}"'):]
+        assert '<span class="suggested">suggested by a reader</span>' in entry[:entry.index("</li>")]
+    assert 'href="https://doi.org/10.1787/f14ef041-en"' in page  # the merged work gained the suggestion's DOI
+    assert 'href="mailto:observatory@example.org?subject=Suggestion%20for%20the%20Micro-Credential%20Observatory"' in page
+
+
+def test_publish_is_skipped_when_up_to_date_and_says_what_is_missing(demo: Path, tmp_path: Path,  # noqa: F811
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "review"
+    shutil.copytree(demo, root)
+    capsys.readouterr()
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "run", "--offline"]) == 0
+    assert "publish: skipped (up to date)" in capsys.readouterr().out
+    protocol = root / "config" / "demo.yaml"
+    protocol.write_text(protocol.read_text().replace("suggest: mailto:", "suggest: javascript:"))
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "publish"]) == 2
+    err = capsys.readouterr().err
+    assert 'demo.yaml: site.suggest: "javascript:' in err and "must start with mailto: or https:// or http://" in err
+    protocol.write_text(protocol.read_text().replace("suggest: javascript:", "suggest: mailto:")
+                        .replace("    observatory: https://www.dcu.ie", "    observatroy: https://www.dcu.ie"))
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "publish"]) == 2
+    assert 'site.landing_pages.observatroy: no source named "observatroy" (did you mean "observatory"?)' in \
+        capsys.readouterr().err
+    (root / "outputs" / "demo" / "03_screen" / "included.csv").unlink()
+    protocol.write_text(protocol.read_text().replace("observatroy:", "observatory:"))
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "publish"]) == 6
+    err = capsys.readouterr().err
+    assert "publish: outputs/demo/03_screen/included.csv not found" in err and "Traceback" not in err
