@@ -139,14 +139,14 @@ def index_html(site: Site) -> str:
     out.append('<div id="results">\n')
     if grouped:
         out.append('<nav aria-label="Categories" class="toc"><ul>'
-                   + "".join(f'<li><a href="#cat-{_slug(c)}">{_e(c)}</a> ({sum(len(i) for _, i in ys)})</li>'
-                             for c, ys in grouped) + "</ul></nav>\n")
+                   + "".join(f'<li><a href="#cat-{_slug(c)}">{_e(c)}</a> <span class="n" data-for="cat-{_slug(c)}">'
+                             f'({sum(len(i) for _, i in ys)})</span></li>' for c, ys in grouped) + "</ul></nav>\n")
     else:
         out.append("<p>No sources are included yet.</p>\n")
     for category, years_ in grouped:
         total = sum(len(items) for _, items in years_)
         out.append(f'<section class="category" id="cat-{_slug(category)}" data-category="{_e(category)}">'
-                   f'<h2>{_e(category)} <span class="n">({total})</span></h2>\n')
+                   f'<h2>{_e(category)} <span class="n" data-for="cat-{_slug(category)}">({total})</span></h2>\n')
         for year, items in years_:
             label = str(year) if year is not None else "No year"
             out.append(f'<section class="year" data-year="{"" if year is None else year}"><h3>{label}</h3><ul>\n')

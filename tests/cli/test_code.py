@@ -80,7 +80,7 @@ def test_code_prints_its_summary(review: Path, capsys: pytest.CaptureFixture[str
     capsys.readouterr()
     assert slr(review, "code") == 0
     assert capsys.readouterr().out.strip() == (
-        "230 included works: 241 codes proposed, 238 codes standing (3 themes coded by people); "
+        "231 included works: 241 codes proposed, 238 codes standing (3 themes coded by people); "
         "2 full texts matched, 0 files unmatched or unreadable → outputs/demo/04_code/")
 
 

@@ -47,12 +47,12 @@ def review(demo: Path, tmp_path: Path) -> Path:
 def test_screen_applies_the_example_decisions_and_proposals(review: Path, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert slr(review, "screen") == 0
-    assert capsys.readouterr().out.startswith("738 works: awaiting 1, excluded 507, included 230 → outputs/demo/03_screen/")
+    assert capsys.readouterr().out.startswith("739 works: awaiting 1, excluded 507, included 231 → outputs/demo/03_screen/")
     table = pd.read_csv(review / "outputs" / "demo" / "03_screen" / "screened.csv", dtype=str).set_index("work_id")
     decided_by = table["title_abstract_decided_by"].value_counts().to_dict()
     # 8 works screened by ana and bo (data/demo/ledger/screening.csv): 6 agreed (ana+bo), 1
     # disagreement resolved by consensus, 1 include/maybe (both send the work on); 332 by criteria.
-    assert decided_by == {"criteria": 730, "ana+bo": 7, "consensus (resolution)": 1}
+    assert decided_by == {"criteria": 731, "ana+bo": 7, "consensus (resolution)": 1}
     assert table.loc["Wd372114932c8", "title_abstract_decision"] == "include"
     assert table.loc["W0532939d259d", ["status", "excluded_at", "exclusion_reason"]].tolist() == [
         "excluded", "full_text", "full text not retrieved"]
@@ -66,18 +66,18 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     assert slr(review, "screen", "status") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:6] == [
-        "Title/abstract: 738 works screened, 506 excluded, 0 awaiting",
+        "Title/abstract: 739 works screened, 506 excluded, 0 awaiting",
         "    excluded, published before 2018: 278",
         "    excluded, not about micro-credentials: 227",
         "    excluded, not a source type we review: 1",
-        "Full text: 232 sought, 1 not retrieved, 231 assessed, 0 excluded, 1 awaiting",
-        "Conflicts: 0; included: 230",
+        "Full text: 233 sought, 1 not retrieved, 232 assessed, 0 excluded, 1 awaiting",
+        "Conflicts: 0; included: 231",
     ]
     # Stopping figures: 8 works decided by ana and bo in the example ledger (6 sent on); the
-    # criteria decided the other 730 (accept_proposals), so people have nothing left to screen.
+    # criteria decided the other 731 (accept_proposals), so people have nothing left to screen.
     assert lines[6:9] == [
         "Stopping, Title/abstract: 8 works screened by people, 6 relevant found, 0 not yet screened "
-        "(730 decided by the criteria); 0 irrelevant in a row since the last relevant one",
+        "(731 decided by the criteria); 0 irrelevant in a row since the last relevant one",
         "    estimated recall: 1.00 (all works screened; 0.0 estimated remaining)",
         "    recall at least: 1.00 (all works screened)",
     ]
@@ -86,7 +86,7 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "records_excluded_by_reason: published before 2018 278, not about micro-credentials 227, " \
            "not a source type we review 1" in out
-    assert "status: awaiting 1, excluded 507, included 230" in out
+    assert "status: awaiting 1, excluded 507, included 231" in out
     assert "stopping: title_abstract, full_text (details in outputs/demo/03_screen/manifest.json)" in out
     assert "screen" in STAGE_RUNNERS  # `slr run` screens too
 

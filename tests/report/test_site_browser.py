@@ -97,6 +97,9 @@ def test_the_collection_in_chromium(demo: Path, browser: Browser, tmp_path: Path
     ontario = {w for w, t in text.items() if "ontario" in t.lower()}
     assert set(_visible(browser)) == ontario and len(ontario) == 7
     assert browser.js("document.getElementById('count').textContent") == f"{len(ontario)} of 231 sources shown"
+    counts = browser.js("Array.from(document.querySelectorAll('section.category:not([hidden]) h2 .n'))"
+                        ".map(n => n.textContent)")
+    assert sum(int(c.strip("(").split(" of ")[0]) for c in counts) == len(ontario) and all(" of " in c for c in counts)
     browser.type_into("#f-q", " framework")
     assert set(_visible(browser)) == {w for w in ontario if "framework" in text[w].lower()}
     _reset(browser)

@@ -58,10 +58,10 @@ def test_every_sheet_exists_and_is_filled(demo: Path) -> None:
 def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     flow = json.loads((synthesis(demo) / "prisma.json").read_text())
     rows = {r[1].value: r[2].value for r in load_workbook(synthesis(demo) / "synthesis.xlsx")["PRISMA"].iter_rows(min_row=2)}
-    assert rows["Records identified"] == flow["records_identified"] == 751
-    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 13
-    assert rows["Records screened (title/abstract)"] == flow["records_screened"] == 738
-    assert rows["Studies included in the review"] == flow["studies_included"] == 230
+    assert rows["Records identified"] == flow["records_identified"] == 753
+    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 14
+    assert rows["Records screened (title/abstract)"] == flow["records_screened"] == 739
+    assert rows["Studies included in the review"] == flow["studies_included"] == 231
     svg = (synthesis(demo) / "prisma.svg").read_text()
     for n in (flow["records_screened"], flow["records_excluded"], flow["reports_sought"], flow["studies_included"]):
         assert f"(n = {n})" in svg.replace("&#x27;", "'") or f"n = {n}" in svg
@@ -109,5 +109,5 @@ def test_out_of_date_inputs_stop_before_anything_is_drawn(demo: Path, tmp_path: 
     assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) != 0
     err = capsys.readouterr().err
     assert "synthesize: the PRISMA counts do not add up at identification: records identified (search log) = " \
-           "records deduplicated (02_dedupe), but 751 ≠ 756" in err
+           "records deduplicated (02_dedupe), but 753 ≠ 758" in err
     assert "Traceback" not in err and not (root / "outputs" / "demo" / "05_synthesis" / "prisma.png").exists()

@@ -37,6 +37,14 @@
     document.querySelectorAll("section.year, section.category").forEach(function (section) {
       section.hidden = !section.querySelector("li.entry:not([hidden])");
     });
+    // Category counts (headings and the list of categories): "(k of n)" while filtered.
+    document.querySelectorAll("section.category").forEach(function (section) {
+      var all = section.querySelectorAll("li.entry").length;
+      var seen = section.querySelectorAll("li.entry:not([hidden])").length;
+      document.querySelectorAll('.n[data-for="' + section.id + '"]').forEach(function (n) {
+        n.textContent = seen === all ? "(" + all + ")" : "(" + seen + " of " + all + ")";
+      });
+    });
     count.textContent = shown === entries.length ? entries.length + " sources"
       : shown + " of " + entries.length + " sources shown";
     none.hidden = shown !== 0;
