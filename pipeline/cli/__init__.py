@@ -107,6 +107,9 @@ def run(
     workbook = ctx.store.stage_dir("synthesize") / "synthesis.xlsx"
     if workbook.exists():
         typer.echo(f"Synthesis: {ctx.store.relative(workbook)}")
+    site = ctx.store.stage_dir("publish") / "index.html"
+    if site.exists():
+        typer.echo(f"Site: {ctx.store.relative(site)}")
 
 
 @app.command()

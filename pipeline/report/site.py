@@ -36,6 +36,17 @@ def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-") or "other"
 
 
+def _anchors(categories: list[str]) -> dict[str, str]:
+    """An id per category, unique even where two names differ only in punctuation or case."""
+    out: dict[str, str] = {}
+    for category in categories:
+        anchor, n = f"cat-{_slug(category)}", 2
+        while anchor in out.values():
+            anchor, n = f"cat-{_slug(category)}-{n}", n + 1
+        out[category] = anchor
+    return out
+
+
 def _head(title: str, page: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -106,6 +117,7 @@ def _select(name: str, label: str, options: list[tuple[str, str]], first: str) -
 def index_html(site: Site) -> str:
     """The collection by category and year, newest first, with search and filters (site.js)."""
     grouped = site.by_category()
+    anchors = _anchors([category for category, _ in grouped])
     years = sorted({e.year for e in site.entries if e.year is not None}, reverse=True)
     year_options = [(str(y), str(y)) for y in years]
     runs = [(r.run, f"added since {r.date}") for r in site.runs]
@@ -139,14 +151,14 @@ def index_html(site: Site) -> str:
     out.append('<div id="results">\n')
     if grouped:
         out.append('<nav aria-label="Categories" class="toc"><ul>'
-                   + "".join(f'<li><a href="#cat-{_slug(c)}">{_e(c)}</a> <span class="n" data-for="cat-{_slug(c)}">'
+                   + "".join(f'<li><a href="#{anchors[c]}">{_e(c)}</a> <span class="n" data-for="{anchors[c]}">'
                              f'({sum(len(i) for _, i in ys)})</span></li>' for c, ys in grouped) + "</ul></nav>\n")
     else:
         out.append("<p>No sources are included yet.</p>\n")
     for category, years_ in grouped:
         total = sum(len(items) for _, items in years_)
-        out.append(f'<section class="category" id="cat-{_slug(category)}" data-category="{_e(category)}">'
-                   f'<h2>{_e(category)} <span class="n" data-for="cat-{_slug(category)}">({total})</span></h2>\n')
+        out.append(f'<section class="category" id="{anchors[category]}" data-category="{_e(category)}">'
+                   f'<h2>{_e(category)} <span class="n" data-for="{anchors[category]}">({total})</span></h2>\n')
         for year, items in years_:
             label = str(year) if year is not None else "No year"
             out.append(f'<section class="year" data-year="{"" if year is None else year}"><h3>{label}</h3><ul>\n')

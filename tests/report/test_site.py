@@ -179,3 +179,19 @@ def test_suggestions_source_reads_titles_and_links(tmp_path: Path) -> None:
         (tmp_path / "p.yaml").write_text("id: t\ntitle: T\nresearch_questions: {RQ1: q}\n"
                                          "sources: [{name: s, type: suggestions, path: s.ris, format: ris}]\n")
         load_protocol("p.yaml", root=tmp_path)
+
+
+def test_suggestions_from_a_workbook(tmp_path: Path) -> None:
+    """Made for the test: a suggestions workbook as a form tool exports it (an extra column too)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Title", "Link", "Suggested_by", "Note", "Submitted"])
+    sheet.append(["Micro-credentials for lifelong learning", "https://example.org/mc", "Ann", "see p. 3", "2026-12-01"])
+    sheet.append(["=HYPERLINK(\"http://x\")", None, "Bob", None, None])
+    book.save(tmp_path / "s.xlsx")
+    parsed, fmt = read_source_file(SuggestionSource(name="s", path=tmp_path / "s.xlsx"))
+    frame = make_records(parsed.records, source="s")[0]
+    assert fmt == "xlsx" and list(frame["title"]) == ["Micro-credentials for lifelong learning", '=HYPERLINK("http://x")']
+    assert list(frame["url"]) == ["https://example.org/mc", None] and set(frame["keywords"]) == {"suggested by readers"}

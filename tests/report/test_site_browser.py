@@ -174,6 +174,37 @@ def test_the_collection_in_chromium(demo: Path, browser: Browser, tmp_path: Path
     assert browser.js("Array.from(document.querySelectorAll('select')).every(s => "
                       "document.querySelector('label[for=' + s.id + ']'))") is True
 
+    # Structure and contrast: one h1, then h2 per category and h3 per year; every text style used
+    # (body, meta, links, labels, the new badge) at least 4.5:1 against its background (WCAG AA).
+    assert browser.js("document.documentElement.lang") == "en"
+    levels = browser.js("Array.from(document.querySelectorAll('h1, h2, h3')).map(h => +h.tagName[1])")
+    assert levels[0] == 1 and levels.count(1) == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))
+    ratios = browser.js("""(() => {
+        const rgb = c => c.match(/[0-9.]+/g).slice(0, 4).map(Number);
+        const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255;
+            return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+        const bg = el => { for (; el; el = el.parentElement) { const c = rgb(getComputedStyle(el).backgroundColor);
+            if (c.length < 4 || c[3] > 0) return c; } return [255, 255, 255]; };
+        const out = {};
+        for (const sel of ['body', 'p.meta', 'a.title', 'label', 'strong.new', 'h3', 'details.themes summary',
+                           '.count', '.nav a']) {
+            const el = document.querySelector(sel);
+            const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg(el))];
+            out[sel] = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }
+        return out; })()""")
+    assert min(ratios.values()) >= 4.5, ratios
+
+    # Print: the controls go, every link's address is printed, and the evidence is opened.
+    browser.call("Emulation.setEmulatedMedia", session=True, media="print")
+    assert browser.js("getComputedStyle(document.getElementById('filters')).display") == "none"
+    assert browser.js("getComputedStyle(document.querySelector('a.title'), '::after').content").startswith('" <https://')
+    browser.call("Emulation.setEmulatedMedia", session=True, media="")
+    pdf = browser.call("Page.printToPDF", session=True)["data"]
+    assert len(pdf) > 10_000
+    assert browser.js("Array.from(document.querySelectorAll('details.themes')).every(d => d.open)") is True
+
     # The update history links to entries that exist.
     browser.open((_site(demo) / "updates.html").as_uri())
     assert browser.js("Array.from(document.querySelectorAll('h2')).map(h => h.textContent)") == [

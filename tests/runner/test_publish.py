@@ -80,3 +80,12 @@ def test_publish_is_skipped_when_up_to_date_and_says_what_is_missing(demo: Path,
     assert main(["--root", str(root), "-c", "config/demo.yaml", "publish"]) == 6
     err = capsys.readouterr().err
     assert "publish: outputs/demo/03_screen/included.csv not found" in err and "Traceback" not in err
+
+
+def test_a_rebuild_is_byte_identical(demo: Path, tmp_path: Path) -> None:  # noqa: F811
+    root = tmp_path / "review"
+    shutil.copytree(demo, root)
+    before = {p.name: p.read_bytes() for p in _site(root).iterdir() if p.name != "manifest.json"}
+    shutil.rmtree(_site(root))
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "publish"]) == 0
+    assert {p.name: p.read_bytes() for p in _site(root).iterdir() if p.name != "manifest.json"} == before
