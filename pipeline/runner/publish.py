@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..codebook import load_codebook
 from ..config import SuggestionSource
-from ..errors import ConfigError, StageError
+from ..errors import ConfigError, StageError, did_you_mean
 from ..report.site import ASSETS, asset, feed_xml, index_html, updates_html
 from ..report.site_data import build_site
 from ..store import read_csv, write_bytes, write_text
@@ -49,8 +49,6 @@ def _check_addresses(ctx: Context) -> None:
     names = {s.name for s in ctx.protocol.sources}
     for name in site.landing_pages:
         if name not in names:
-            from ..errors import did_you_mean
-
             raise ConfigError(f'{ctx.protocol.path}: site.landing_pages.{name}: no source named "{name}"'
                               f"{did_you_mean(name, names)}", hint=f"sources are: {', '.join(sorted(names))}")
 
