@@ -25,8 +25,9 @@ from ..roundtrip import new_ledger_rows
 from ..sources.decisions import TOOLS, ExternalDecision, read_decisions
 from ..stages.screen import criteria
 from ..stages.screen.decisions import LEDGER_COLUMNS, STAGES
-from ..store import append_csv_rows, read_csv, sha256_file
+from ..store import append_ledger, read_csv, sha256_file
 from .context import Context
+from .screen import LEDGER_COMPARE, LEDGER_KEY
 
 LEDGER = "screening.csv"
 
@@ -101,14 +102,10 @@ def run_import_decisions(ctx: Context, path: Path, *, tool: str, reviewer: str, 
 
 
 def _append(path: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Append the rows that change the ledger, as `slr screen import` does (roundtrip.new_ledger_rows +
-    store.append_csv_rows; when the ledger lock lands in store.py, this is the one place to use it)."""
-    ledger = read_csv(path) if path.exists() else None
-    added = new_ledger_rows(ledger, rows, key=["work_id", "stage", "reviewer", "role"],
-                            compare=["decision", "reason", "note"])
-    if added:
-        append_csv_rows(path, added, list(LEDGER_COLUMNS))
-    return added
+    """Append the rows that change the ledger exactly as `slr screen import` does: read, choose and
+    write under the ledger's lock (store.append_ledger), so two imports at once keep every row."""
+    return list(append_ledger(path, list(LEDGER_COLUMNS), lambda ledger: new_ledger_rows(
+        ledger, rows, key=LEDGER_KEY, compare=LEDGER_COMPARE)))
 
 
 def _reason(row: ExternalDecision, reasons: tuple[str, ...], default: str | None,
