@@ -25,7 +25,7 @@ from .errors import ConfigError, did_you_mean
 from .fields import BIB_FIELDS
 
 FILE_FORMATS = ("ris", "wos", "bibtex", "endnote_xml", "nbib", "csv", "tsv", "xlsx", "reflist")
-API_TYPES = ("openalex", "crossref", "eric", "semantic_scholar", "arxiv", "europepmc", "doaj", "core")
+API_TYPES = ("openalex", "crossref", "eric", "semantic_scholar", "arxiv", "europepmc", "doaj", "core", "citations")
 SOURCE_TYPES = ("file", *API_TYPES)
 _EXTENSIONS = {
     ".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".xml": "endnote_xml", ".nbib": "nbib",

@@ -59,7 +59,7 @@ class SourceFiles:
     """The files of the protocol's `type: file` sources (exports from databases)."""
 
     def describe(self) -> str:
-        return "the protocol's file sources"
+        return "the protocol's file sources and the kept pages of its citations sources"
 
 
 Input = Union[Output, Ledger, ProtocolPath, SourceFiles]
@@ -187,7 +187,7 @@ def markdown_table(table: tuple[Stage, ...] = STAGE_TABLE) -> str:
             return f"`{item.describe()}`"
         if isinstance(item, ProtocolPath):
             return f"the `{item.key}` {'folder (every file in it)' if item.folder else 'file'}"
-        return "the exports named by `type: file` sources"
+        return "the exports named by `type: file` sources, the kept iterations of `type: citations` sources"
 
     rows = ["| stage | folder | reads | writes | workbooks for people (`data/<id>/workbooks/`) | protocol sections |",
             "|---|---|---|---|---|---|"]
