@@ -58,15 +58,25 @@ def test_every_sheet_exists_and_is_filled(demo: Path) -> None:
 def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     flow = json.loads((synthesis(demo) / "prisma.json").read_text())
     rows = {r[1].value: r[2].value for r in load_workbook(synthesis(demo) / "synthesis.xlsx")["PRISMA"].iter_rows(min_row=2)}
-    assert rows["Records identified"] == flow["records_identified"] == 751
-    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 13
+    # 753 and 15: the citation-searching iteration's 2 records (issue 20) are duplicates of the openalex source's.
+    assert rows["Records identified"] == flow["records_identified"] == 753
+    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 15
     assert rows["Records screened (title/abstract)"] == flow["records_screened"] == 738
     # 225: 5 Observatory works await a reviewer for their detected language (see tests/cli/test_screen.py).
     assert rows["Studies included in the review"] == flow["studies_included"] == 225
     svg = (synthesis(demo) / "prisma.svg").read_text()
-    for n in (flow["records_screened"], flow["records_excluded"], flow["reports_sought"], flow["studies_included"]):
-        # The closing parenthesis matters: "n = 23" alone would also match "n = 230".
-        assert f"(n = {n})" in svg.replace("&#x27;", "'"), n
+    # PRISMA 2020 boxes (issue 20): the criteria's 504 exclusions are automation tools', apart from the
+    # reviewers' 2; the 316 works found only by other methods (all 225 included among them) have their own
+    # column, so the database column screens 422 − 422 = 0 works by hand.
+    assert (flow["records_marked_ineligible_by_automation"], flow["records_excluded_by_reviewers"]) == (504, 2)
+    assert flow["other_methods_flow"]["records_screened"] == 316 and flow["other_methods_flow"]["studies_included"] == 225
+    drawn = svg.replace("&#x27;", "'")
+    for text in ("Records marked as ineligible by automation tools (n = 422)", "Records screened (title/abstract) (n = 0)",
+                 "Works found only by other methods, screened (n = 316)",
+                 "marked as ineligible by automation tools (n = 82)", "excluded by reviewers (n = 2)",
+                 f"Reports sought for retrieval (n = {flow['reports_sought']})",
+                 f"Studies included in review (n = {flow['studies_included']})", "Citation searching (OpenAlex) (n = 2)"):
+        assert text in drawn, text
     included = (synthesis(demo) / "included.ris").read_text().count("TY  - ")
     assert included == flow["studies_included"]
     labels = read_csv(synthesis(demo) / "asreview.csv")["label_included"].fillna("").value_counts().to_dict()
@@ -111,5 +121,5 @@ def test_out_of_date_inputs_stop_before_anything_is_drawn(demo: Path, tmp_path: 
     assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) != 0
     err = capsys.readouterr().err
     assert "synthesize: the PRISMA counts do not add up at identification: records identified (search log) = " \
-           "records deduplicated (02_dedupe), but 751 ≠ 756" in err
+           "records deduplicated (02_dedupe), but 753 ≠ 758" in err
     assert "Traceback" not in err and not (root / "outputs" / "demo" / "05_synthesis" / "prisma.png").exists()
