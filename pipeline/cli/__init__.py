@@ -154,11 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-from . import code as _code, dedupe as _dedupe, screen as _screen, snowball as _snowball, synthesize as _synthesize  # noqa: E402
+from . import code as _code, dedupe as _dedupe, fulltext as _fulltext, screen as _screen, snowball as _snowball  # noqa: E402
+from . import synthesize as _synthesize  # noqa: E402
 
 app.add_typer(_dedupe.app, name="dedupe")
 app.add_typer(_screen.app, name="screen")
 app.add_typer(_code.app, name="code")
+app.add_typer(_fulltext.app, name="fulltext")
 app.command("synthesize")(_synthesize.synthesize)
 app.command("snowball")(_snowball.snowball)
 

@@ -1,7 +1,7 @@
 """Open-access full texts: where OpenAlex says a copy is, download it safely, check it is the work.
 
 - `oa_candidates(work)`: the PDF addresses of one OpenAlex work, best first (`best_oa_location`,
-  then the other `oa_locations`), each with where it is hosted, its licence and version.
+  then the other `oa_locations` or open `locations`), each with where it is hosted, its licence and version.
 - `download(url, …)`: one GET of a publisher's or repository's address, with no secret sent (no
   key, no contact address: these hosts are not the API), redirects followed by hand and only
   within the same scheme (http → https or back is refused, as is any other scheme), at most
@@ -47,7 +47,9 @@ class Candidate:
 
 def oa_candidates(work: dict[str, Any]) -> list[Candidate]:
     """The open-access PDF addresses OpenAlex lists for one work, best first, without repeats."""
-    locations = [work.get("best_oa_location") or {}] + list(work.get("oa_locations") or [])
+    # `oa_locations` in older responses; newer ones list every location with `is_oa`.
+    locations = [work.get("best_oa_location") or {}] + list(work.get("oa_locations") or []) + \
+        [loc for loc in work.get("locations") or [] if isinstance(loc, dict) and loc.get("is_oa")]
     out: list[Candidate] = []
     for location in locations:
         url = (location or {}).get("pdf_url")
