@@ -139,7 +139,7 @@ STAGE_TABLE: tuple[Stage, ...] = (
           workbooks=("coding.xlsx",)),
     Stage("synthesize", "05_synthesis",
           reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, CODEBOOK),
-          writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "figures/*",
+          writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "prisma.docx", "figures/*",
                   "catalogue.md", "catalogue.html", "included.ris", "included.bib", "included.csl.json",
                   "screened.ris", "screened.bib", "asreview.csv", "report.md", "report.docx"),
           sections=("research_questions", "screening", "codebook", "synthesis"),

@@ -22,6 +22,7 @@ from ..report.document import markdown_to_docx
 from ..report.exports import screening_notes, to_asreview, to_bibtex, to_csl_json, to_ris
 from ..report.figures import bar_chart, heatmap, stacked_years
 from ..report.flow import prisma_figure
+from ..report.prisma_docx import write_prisma_docx
 from ..sheets import Column, Sheet, write_workbook
 from ..stage_table import CODES, EXTRACTION, INCLUDED, SCREENED, SEARCH_LOG, WORKS, Output
 from ..stages.synthesis import tables as T
@@ -110,6 +111,8 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
         write_text(folder / "tables" / f"{slug}.md", f"# {name}\n\n" + T.to_markdown(frame))
     write_json(folder / "prisma.json", asdict(flow))
     _save(prisma_figure(flow), folder / "prisma")
+    with atomic_path(folder / "prisma.docx") as tmp:  # the diagram's numbers, editable (issue 20)
+        write_prisma_docx(flow, tmp, ctx.protocol.title)
     _figures(folder / "figures", sources, codes, book)
     title = ctx.protocol.synthesis.title or ctx.protocol.title
     write_text(folder / "catalogue.md", catalogue_markdown(sources, previous, f"Catalogue: {title}"))
