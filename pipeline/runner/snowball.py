@@ -148,7 +148,7 @@ def run_snowball(ctx: Context, *, source: str | None = None, offline: bool = Fal
     """One new iteration for each citations source (or the named one): its seeds are the included
     works (or the listed ones) not chased before. Offline: report the kept iterations, fetch nothing."""
     out = []
-    for index, src in enumerate(citation_sources(ctx, source)):
+    for src in citation_sources(ctx, source):
         where = f"sources[{list(ctx.protocol.sources).index(src)}]"
         direction, seeds_setting, most = settings(src, where)
         raw_dir = ctx.store.raw_dir(src.name)

@@ -88,6 +88,9 @@ def first(source: ApiSource, base: str) -> Step:
     if direction in ("forward", "both"):
         # cites: takes OpenAlex ids only; DOI seeds get their id from the seed lookup (backward) or are noted.
         queue += [["forward", batch] for batch in _batches([s for s in seeds if work_id(s)])]
+    if not queue:
+        raise ValueError("forward citation searching needs OpenAlex ids (W…); these seeds are DOIs only: "
+                         "use direction both (the backward lookup finds their ids) or list their OpenAlex ids")
     role, keys = queue.pop(0)
     return _lookup(base, role, keys, {"queue": queue, "direction": direction, "all_seeds": seeds, "refs": [], "seen": []})
 
