@@ -6,7 +6,7 @@ import typer
 
 from .common import context
 
-app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Full texts of the reports sought for retrieval.")
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Full texts of the reports sought for retrieval.\n\nExample: slr fulltext fetch")
 
 
 @app.command("fetch")
