@@ -290,9 +290,15 @@ class CodingConfig:
 
 @dataclass(frozen=True)
 class SynthesisConfig:
-    """Synthesis and report settings (the `synthesis:` section)."""
+    """Synthesis and report settings (the `synthesis:` section).
+
+    `previous_version`: for an updated review, a CSV of the studies the previous version included
+    (its included.csv, or any CSV with `work_id` and/or `doi`): the PRISMA diagram then takes the
+    PRISMA 2020 template for updated reviews (previous studies + new studies = total).
+    """
 
     title: str | None = None
+    previous_version: Path | None = field(default=None, metadata={"must_exist": True})
 
 
 @dataclass(frozen=True)

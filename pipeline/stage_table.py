@@ -110,6 +110,7 @@ EXTRACTION_LEDGER = Ledger("extraction.csv")
 
 CODEBOOK = ProtocolPath("codebook")
 FULLTEXT = ProtocolPath("coding.fulltext", folder=True)
+PREVIOUS_VERSION = ProtocolPath("synthesis.previous_version")
 
 #: The stages, in the order a person reads them (the run order is derived from `reads`).
 STAGE_TABLE: tuple[Stage, ...] = (
@@ -138,7 +139,7 @@ STAGE_TABLE: tuple[Stage, ...] = (
           needs="codebook",
           workbooks=("coding.xlsx",)),
     Stage("synthesize", "05_synthesis",
-          reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, CODEBOOK),
+          reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, CODEBOOK, PREVIOUS_VERSION),
           writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "prisma.docx", "figures/*",
                   "catalogue.md", "catalogue.html", "included.ris", "included.bib", "included.csl.json",
                   "screened.ris", "screened.bib", "asreview.csv", "report.md", "report.docx"),

@@ -157,15 +157,27 @@ def prisma_figure(p: Prisma) -> Figure:
                                                                o["reports_excluded_by_reason"]))],
         }
         rows = [(name, row + extra.get(name, [])) for name, row in rows]
+    update = p.previous_studies is not None
+    if update:  # the PRISMA 2020 template for updated reviews: previous studies + new = total
+        new = int(p.new_studies_included or 0)
+        rows.insert(0, ("previous", [left("previous", [
+            ("Previous studies:", False),
+            (f"Studies included in previous version of review (n = {p.previous_studies})", True),
+            (f"Reports of studies included in previous version of review (n = {p.previous_studies})", True)])]))
+        rows[-1] = ("included", [left("included", [(f"New studies included in review (n = {new})", False),
+                                                   (f"Reports of new included studies (n = {new})", False)])])
+        rows.append(("total", [left("total", [
+            (f"Total studies included in review (n = {p.total_studies_included})", False),
+            (f"Reports of total included studies (n = {p.total_studies_included})", False)])]))
     # Stack the rows downwards from y = 0 (points); the identification row's two boxes share a height.
     y = -14.0
     boxes: dict[str, _Box] = {}
-    for index, (_, row) in enumerate(rows):
+    for name, row in rows:
         heights = [measure.size(box.text)[1] + 2 * PAD for box in row]
         if row[0].name == "included":  # tall enough for its band's rotated label
             heights = [max(heights[0], measure.size("Included")[0] + 4 * PAD)]
         for box in row:
-            box.top, box.h = y, (max(heights) if index == 0 else heights[row.index(box)])
+            box.top, box.h = y, (max(heights) if name == "identify" else heights[row.index(box)])
             boxes[box.name] = box
         y -= max(heights) + GAP
     height = -y - GAP + 14.0
@@ -214,11 +226,19 @@ def prisma_figure(p: Prisma) -> Figure:
     for main, side_name in pairs:
         level = boxes[main].top - min(boxes[main].h, boxes[side_name].h) / 2
         arrow(boxes[main].x + boxes[main].w, level, boxes[side_name].x, level)
+    if update:
+        chain.append(("included", "total"))
+        previous, total = boxes["previous"], boxes["total"]
+        # Down the margin between the bands and the boxes, into the total.
+        margin = LEFT_X - 8
+        mid_previous, mid_total = previous.top - previous.h / 2, total.top - total.h / 2
+        ax.plot([LEFT_X, margin, margin], [mid_previous, mid_previous, mid_total], color=EDGE, linewidth=1)
+        arrow(margin, mid_total, LEFT_X, mid_total)
     for upper, lower in chain:
         arrow(spine, boxes[upper].bottom, spine, boxes[lower].top)
 
     for label, first, last in (("Identification", "databases", "removed"), ("Screening", "screened", "assessed"),
-                               ("Included", "included", "included")):
+                               ("Included", "included", "total" if update else "included")):
         top, bottom = boxes[first].top, boxes[last].bottom
         ax.add_patch(FancyBboxPatch((8, bottom), 20, top - bottom, boxstyle="round,pad=0,rounding_size=4",
                                     facecolor="#c9daf8", edgecolor="#5b7bb2", gid=f"band:{label}"))

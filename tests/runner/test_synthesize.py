@@ -123,3 +123,28 @@ def test_out_of_date_inputs_stop_before_anything_is_drawn(demo: Path, tmp_path: 
     assert "synthesize: the PRISMA counts do not add up at identification: records identified (search log) = " \
            "records deduplicated (02_dedupe), but 753 ≠ 758" in err
     assert "Traceback" not in err and not (root / "outputs" / "demo" / "05_synthesis" / "prisma.png").exists()
+
+
+def test_previous_version_makes_the_updated_review_diagram(demo: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20: `synthesis.previous_version` names the previous version's included studies; the
+    diagram takes the updated-review template (previous + new = total); a CSV without ids is refused."""
+    root = tmp_path / "updated"
+    shutil.copytree(demo, root)
+    included = read_csv(root / "outputs" / "demo" / "03_screen" / "included.csv")
+    # MADE: a previous version that included the first 200 of today's 225 studies (by work id).
+    previous = root / "data" / "demo" / "previous_included.csv"
+    included[["work_id"]].head(200).to_csv(previous, index=False)
+    config = root / "config" / "demo.yaml"
+    config.write_text(config.read_text(encoding="utf-8") +
+                      "\nsynthesis:\n  previous_version: data/demo/previous_included.csv\n", encoding="utf-8")
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) == 0
+    flow = json.loads((root / "outputs" / "demo" / "05_synthesis" / "prisma.json").read_text())
+    assert (flow["previous_studies"], flow["new_studies_included"], flow["total_studies_included"]) == (200, 25, 225)
+    svg = (root / "outputs" / "demo" / "05_synthesis" / "prisma.svg").read_text()
+    assert "Total studies included in review (n = 225)" in svg and "New studies included in review (n = 25)" in svg
+    previous.write_text("title\nSomething\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) == 3
+    assert "data/demo/previous_included.csv (synthesis.previous_version) has neither a work_id nor a doi column " \
+           "(it has: title)" in capsys.readouterr().err

@@ -125,3 +125,29 @@ def test_counts_that_do_not_reconcile_name_the_step() -> None:
     with pytest.raises(StageError) as err:
         check(broken, DEDUPE)
     assert "at other methods, retrieval: sought = not retrieved + assessed, but 3 ≠ 4" in str(err.value)
+
+
+def test_updated_review_previous_plus_new_is_the_total() -> None:
+    # The previous version (MADE): W3 by its work id, and a study matched by DOI to none of today's.
+    previous = pd.DataFrame({"work_id": ["W3", "old-1"], "doi": [None, "10.1000/previous-only"]})
+    p = prisma(LOG, DEDUPE, SCREENED, previous=previous)
+    check(p, DEDUPE, included_rows=3)
+    # Included now: W3, W7, W9; W3 was in the previous version, so 2 are new; 2 previous + 2 new = 4.
+    assert (p.previous_studies, p.new_studies_included, p.total_studies_included) == (2, 2, 4)
+    rows = {item: n for _, item, n in p.rows()}
+    assert rows["Studies included in the previous version of the review"] == 2
+    assert rows["New studies included in the review"] == 2 and rows["Total studies included in the review"] == 4
+    fig = prisma_figure(p)
+    drawn = "\n".join(t.get_text() for t in fig.axes[0].texts)
+    assert "Studies included in previous version of review (n = 2)" in drawn
+    assert "New studies included in review (n = 2)" in drawn and "Total studies included in review (n = 4)" in drawn
+    renderer = fig.canvas.get_renderer()
+    extents = {q.get_gid(): q.get_window_extent(renderer) for q in fig.axes[0].patches if str(q.get_gid()).startswith("box:")}
+    assert {"box:previous", "box:total"} <= set(extents)
+    for a in extents:
+        for b in extents:
+            assert a == b or not extents[a].overlaps(extents[b]), (a, b)
+    p.total_studies_included = 5
+    with pytest.raises(StageError) as err:
+        check(p, DEDUPE)
+    assert "at updated review: total studies = studies in the previous version + new studies, but 5 ≠ 4" in str(err.value)

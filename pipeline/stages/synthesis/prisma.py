@@ -15,6 +15,10 @@ The PRISMA 2020 boxes beyond the one combined flow:
 - the other-methods flow (`other_methods_flow`): the works found only by other methods (no record
   from a database or register), through screening, retrieval and assessment, with the same sums;
   the database flow is the total minus it;
+- the updated-review variant, when the protocol names the previous version's included studies
+  (`synthesis.previous_version`, a CSV with `work_id` and/or `doi`): studies included in the
+  previous version, the new studies (included now, matched to none of them by work id or DOI),
+  and the total (previous + new);
 - reports of included studies: slr keeps one report per study (dedupe merges the records of one
   report; it does not link several reports of one study), so it equals the studies included.
 
@@ -34,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from ...errors import StageError
+from ...records import normalise_doi
 from ..screen.flow import count_rules, prisma_counts
 
 
@@ -116,6 +121,10 @@ class Prisma:
     records_excluded_by_reviewers_by_reason: dict[str, int] = field(default_factory=dict)
     reports_of_included_studies: int = 0
     other_methods_flow: dict[str, Any] = field(default_factory=dict)
+    #: The updated-review variant (None: not an update): the previous version's studies, the new ones, all.
+    previous_studies: int | None = None
+    new_studies_included: int | None = None
+    total_studies_included: int | None = None
 
     def database_flow(self) -> dict[str, Any]:
         """The databases-and-registers column: the totals minus the other-methods flow."""
@@ -171,11 +180,28 @@ class Prisma:
         out += [
                 ("Included", "Studies included in the review", self.studies_included),
                 ("Included", "Reports of included studies", self.reports_of_included_studies)]
+        if self.previous_studies is not None:
+            out += [("Previous studies", "Studies included in the previous version of the review", self.previous_studies),
+                    ("Included", "New studies included in the review", int(self.new_studies_included or 0)),
+                    ("Included", "Total studies included in the review", int(self.total_studies_included or 0))]
         return out
 
 
-def prisma(search_log: pd.DataFrame, dedupe_counts: dict[str, Any], screened: pd.DataFrame) -> Prisma:
-    """The flow counts (see the module docstring); call `check` before using them."""
+def updated_review(screened: pd.DataFrame, previous: pd.DataFrame) -> tuple[int, int]:
+    """(studies in the previous version, new studies): a work included now is new unless its work
+    id or DOI is one of the previous version's."""
+    ids = set(previous["work_id"].dropna().astype(str)) if "work_id" in previous.columns else set()
+    dois = {normalise_doi(d) for d in previous["doi"]} - {None} if "doi" in previous.columns else set()
+    included = screened[screened["status"] == "included"]
+    doi_col = included["doi"] if "doi" in included.columns else pd.Series(None, index=included.index)
+    known = included["work_id"].astype(str).isin(ids) | doi_col.map(normalise_doi).isin(dois)
+    return len(previous), int((~known).sum())
+
+
+def prisma(search_log: pd.DataFrame, dedupe_counts: dict[str, Any], screened: pd.DataFrame,
+           previous: pd.DataFrame | None = None) -> Prisma:
+    """The flow counts (see the module docstring); call `check` before using them. `previous`: the
+    previous version's included studies, for the updated-review variant."""
     databases: dict[str, int] = {}
     registers: dict[str, int] = {}
     others: dict[str, int] = {}
@@ -198,6 +224,9 @@ def prisma(search_log: pd.DataFrame, dedupe_counts: dict[str, Any], screened: pd
         **automation_split(screened), reports_of_included_studies=screening["studies_included"],
         other_methods_flow=other_methods_flow(screened, other_sources, sum(others.values())))
     result.notes.append(f"dedupe counted {dedupe_counts.get('records')} records in and {dedupe_counts.get('works')} works")
+    if previous is not None:
+        result.previous_studies, result.new_studies_included = updated_review(screened, previous)
+        result.total_studies_included = result.previous_studies + result.new_studies_included
     return result
 
 
@@ -214,6 +243,10 @@ def check(p: Prisma, dedupe_counts: dict[str, Any], included_rows: int | None = 
     steps.append(("automation", p.records_excluded,
                   p.records_marked_ineligible_by_automation + p.records_excluded_by_reviewers,
                   "records excluded = marked ineligible by automation tools + excluded by reviewers", "run `slr screen` again"))
+    if p.previous_studies is not None:
+        steps.append(("updated review", int(p.total_studies_included or 0),
+                      p.previous_studies + int(p.new_studies_included or 0),
+                      "total studies = studies in the previous version + new studies", "run `slr synthesize` again"))
     if p.other_methods_flow:
         other = p.other_methods_flow
         steps += [(f"other methods, {step}", left, right, rule, "run `slr screen` again")
