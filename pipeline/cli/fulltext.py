@@ -11,7 +11,7 @@ app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Full texts 
 
 @app.command("fetch")
 def fetch() -> None:
-    """Find an open-access PDF (OpenAlex oa_locations) of each report sought that has no file yet, check
+    """Find an open-access PDF (OpenAlex oa_locations, Europe PMC) of each report sought that has no file yet, check
     it is that work (DOI or title on page 1), keep it in coding.fulltext with a sidecar, and log the rest
     as not retrieved with the reason (data/<id>/fulltext_retrieval.csv).
 

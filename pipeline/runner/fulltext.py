@@ -10,7 +10,9 @@ one is the work. It is kept as `<work_id>.pdf` in the folder with `<work_id>.pdf
 never replaced. Every work tried gets a row in data/<id>/fulltext_retrieval.csv: retrieved, or not
 retrieved with the reason of each address tried.
 
-Not done (issue 20): Unpaywall and Europe PMC as further places to look, HTML full texts, and
+Europe PMC (`resultType=core`, by DOI, no key) adds its open or free PDF links after OpenAlex's.
+
+Not done (issue 20): Unpaywall as a further place to look, HTML full texts, and
 feeding the reasons into PRISMA's "reports not retrieved" (that count still comes from the
 full-text screening decisions).
 """
@@ -28,10 +30,10 @@ import requests
 
 from ..errors import ConfigError, InputError
 from ..records import normalise_doi
-from ..sources import openalex
+from ..sources import europepmc, openalex
 from ..sources.connector import Step, load_json
 from ..sources.fulltext import match_fulltexts
-from ..sources.fulltext_fetch import MAX_BYTES, Refused, check_pdf, download, oa_candidates
+from ..sources.fulltext_fetch import MAX_BYTES, Candidate, Refused, check_pdf, download, epmc_candidates, oa_candidates
 from ..sources.http import PoliteSession, Redactor, SourceClient, limits_from_env, user_agent
 from ..stage_table import SCREENED
 from ..stages.screen.flow import PASSES
@@ -72,10 +74,12 @@ def run_fulltext_fetch(ctx: Context, *, session: requests.Session | None = None,
     todo = sought[~sought["work_id"].isin(have)]
     session = session or requests.Session()
     http = PoliteSession(session=session, **limits_from_env(env))
-    found = _lookup(http, env, [d for d in (normalise_doi(v) for v in todo["doi"]) if d])
+    dois = [d for d in (normalise_doi(v) for v in todo["doi"]) if d]
+    found = _lookup(http, env, dois)
+    pmc = _lookup_europepmc(http, env, dois)
     rows: list[dict[str, Any]] = []
     for work in todo.to_dict("records"):
-        row = _fetch_one(ctx, http, work, found, Path(folder), max_bytes)
+        row = _fetch_one(ctx, http, work, found, pmc, Path(folder), max_bytes)
         rows.append(row)
         ctx.echo(f"{row['work_id']}: {row['status']}{' — ' + row['reason'] if row['reason'] else ''}")
     log = ctx.store.data_dir / LOG_NAME
@@ -111,16 +115,37 @@ def _lookup(http: PoliteSession, env: Mapping[str, str], dois: list[str]) -> dic
     return works
 
 
+def _lookup_europepmc(http: PoliteSession, env: Mapping[str, str], dois: list[str]) -> dict[str, list[Candidate]]:
+    """Europe PMC's open PDF links by DOI (normalised DOI → candidates); it needs no key."""
+    if not dois:
+        return {}
+    base = (env.get("SLR_EUROPEPMC_URL") or europepmc.DEFAULT_URL).rstrip("/")
+    client = SourceClient(http, label="full-text lookup (europepmc)", query="open PDF links by DOI", rate=2.0,
+                          redactor=Redactor.from_env(env), user_agent=user_agent(None))
+    out: dict[str, list[Candidate]] = {}
+    for start in range(0, len(dois), BATCH):
+        query = " OR ".join(f'DOI:"{d}"' for d in dois[start:start + BATCH])
+        step = Step(f"{base}/search", {"query": query, "resultType": "core", "format": "json", "pageSize": 100})
+        fetched = client.fetch(step, load_json, f"DOIs {start + 1}-{min(start + BATCH, len(dois))}")
+        for result in ((fetched.parsed or {}).get("resultList") or {}).get("result") or []:
+            doi = normalise_doi(result.get("doi")) if isinstance(result, dict) else None
+            if doi:
+                out.setdefault(doi, []).extend(epmc_candidates(result))
+    return out
+
+
 def _fetch_one(ctx: Context, http: PoliteSession, work: dict[str, Any], found: dict[str, dict[str, Any]],
-               folder: Path, max_bytes: int) -> dict[str, Any]:
+               pmc: dict[str, list[Candidate]], folder: Path, max_bytes: int) -> dict[str, Any]:
     doi = normalise_doi(work.get("doi"))
     row: dict[str, Any] = {c: None for c in COLUMNS} | {"work_id": work["work_id"], "doi": doi,
                                                          "time": ctx.clock().isoformat()}
     if not doi:
         return row | {"status": "not retrieved", "reason": "no DOI: OpenAlex cannot be asked for an open-access copy"}
     candidates = oa_candidates(found.get(doi) or {})
+    candidates += [c for c in pmc.get(doi, []) if all(c.url != known.url for known in candidates)]
     if not candidates:
-        reason = "no open-access copy known to OpenAlex" if doi in found else "not in OpenAlex"
+        reason = ("no open-access copy known to OpenAlex or Europe PMC" if doi in found or doi in pmc
+                  else "not in OpenAlex nor Europe PMC")
         return row | {"status": "not retrieved", "reason": reason}
     problems = []
     for candidate in candidates:
@@ -138,7 +163,8 @@ def _fetch_one(ctx: Context, http: PoliteSession, work: dict[str, Any], found: d
         write_bytes(target, body)
         meta = {"work_id": work["work_id"], "doi": doi, "url": candidate.url, "host": candidate.host,
                 "licence": candidate.licence, "version": candidate.version, "fetched_at": row["time"],
-                "sha256": sha, "bytes": len(body), "checked_by": how, "found_through": "OpenAlex oa_locations"}
+                "sha256": sha, "bytes": len(body), "checked_by": how,
+                "found_through": "Europe PMC fullTextUrlList" if candidate.host == "Europe PMC" else "OpenAlex oa_locations"}
         write_json(target.with_name(target.name + ".json"), meta)
         return row | {"status": "retrieved", "url": candidate.url, "host": candidate.host, "licence": candidate.licence,
                       "version": candidate.version, "file": ctx.store.relative(target), "sha256": sha,

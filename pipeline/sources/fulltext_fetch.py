@@ -2,6 +2,7 @@
 
 - `oa_candidates(work)`: the PDF addresses of one OpenAlex work, best first (`best_oa_location`,
   then the other `oa_locations` or open `locations`), each with where it is hosted, its licence and version.
+- `epmc_candidates(result)`: the same from a Europe PMC search result (its open or free PDF links).
 - `download(url, …)`: one GET of a publisher's or repository's address, with no secret sent (no
   key, no contact address: these hosts are not the API), redirects followed by hand and only
   within the same scheme (http → https or back is refused, as is any other scheme), at most
@@ -59,6 +60,16 @@ def oa_candidates(work: dict[str, Any]) -> list[Candidate]:
         out.append(Candidate(url, source.get("display_name") or urlsplit(url).hostname or "", location.get("license"),
                              location.get("version")))
     return out
+
+
+def epmc_candidates(result: dict[str, Any]) -> list[Candidate]:
+    """The PDF addresses Europe PMC lists for one result (`resultType=core`): its full-text links
+    whose style is pdf and whose availability is "Open access" or "Free"."""
+    links = ((result.get("fullTextUrlList") or {}).get("fullTextUrl")) or []
+    return [Candidate(link["url"], "Europe PMC" if link.get("site") == "Europe_PMC" else str(link.get("site") or ""),
+                      result.get("license"), None)
+            for link in links if isinstance(link, dict) and link.get("url") and link.get("documentStyle") == "pdf"
+            and link.get("availability") in ("Open access", "Free")]
 
 
 def download(session: requests.Session, url: str, *, max_bytes: int = MAX_BYTES, max_redirects: int = 5,

@@ -40,7 +40,11 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
     page = {"meta": {"count": 2, "next_cursor": None}, "results": [state_of_oa, spec]}
     srv.add("/works", Reply(200, json.dumps(page).encode(), {"content-type": "application/json"}))
     srv.add("/spec.pdf", Reply(200, PDF, {"content-type": "application/pdf"}))
+    # Europe PMC knows none of them: its REAL recorded answer to a search without hits.
+    srv.add("/europepmc/search", Reply(200, (API / "europepmc_search_no_results.json").read_bytes(),
+                                       {"content-type": "application/json"}))
     monkeypatch.setenv("SLR_OPENALEX_URL", srv.url)
+    monkeypatch.setenv("SLR_EUROPEPMC_URL", srv.url + "/europepmc")
     yield srv
     srv.close()
 
@@ -86,6 +90,8 @@ def test_fetch_keeps_the_right_pdf_and_logs_the_rest(server: ReplayServer, tmp_p
     # One OpenAlex request for both DOIs; the PDF address is asked once per candidate.
     lookups = [r for r in server.requests if r["path"] == "/works"]
     assert [r["params"]["filter"] for r in lookups] == [f"doi:{SPEC_DOI}|10.7717/peerj.4375"]
+    pmc = [r for r in server.requests if r["path"] == "/europepmc/search"]
+    assert [r["params"]["query"] for r in pmc] == [f'DOI:"{SPEC_DOI}" OR DOI:"10.7717/peerj.4375"']
     # A second run leaves W1 (now a full text) and W5 alone, and tries W2 and W3 again.
     again = run_fulltext_fetch(ctx)
     assert (again.already, again.retrieved, again.not_retrieved) == (2, 0, 2)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from pipeline.sources.fulltext_fetch import Refused, check_pdf, download, oa_candidates
+from pipeline.sources.fulltext_fetch import Refused, check_pdf, download, epmc_candidates, oa_candidates
 from tests.sources.api.conftest import API, ReplayServer, Reply
 
 DATA = Path(__file__).parents[1] / "data"
@@ -104,3 +104,17 @@ def test_open_access_locations_best_first() -> None:
     assert found[0].url == "https://peerj.com/articles/4375.pdf" and found[0].licence == "cc-by"
     assert found[0].host == "PeerJ" and found[0].version == "publishedVersion"
     assert len({c.url for c in found}) == len(found)
+
+
+def test_europepmc_open_pdf_links() -> None:
+    import json
+
+    results = json.loads((API / "europepmc_search_core_cancer_page1.json").read_text())["resultList"]["result"]
+    found = {r.get("doi"): epmc_candidates(r) for r in results}
+    # The recorded page (25 results): 8 open-access PDF links, 1 free one, the rest none.
+    assert sum(len(c) for c in found.values()) == 9
+    (open_access,) = found["10.1002/hpja.70059"]
+    assert (open_access.url, open_access.host, open_access.licence) == (
+        "https://europepmc.org/articles/PMC12120539?pdf=render", "Europe PMC", "cc by-nc-nd")
+    assert found["10.1016/s0140-6736(24)02716-8"][0].url == "https://europepmc.org/articles/PMC12124214?pdf=render"
+    assert found["10.1111/bjhp.12807"] == []  # open licence, but no PDF link listed
