@@ -133,7 +133,12 @@ def kept_iterations(source: ApiSource, raw_dir: Path) -> list[Iteration]:
         filters = state.get("filters") or {}
         item = Iteration(run, len(out) + 1, list(filters.get("seeds") or []), str(filters.get("direction", "both")))
         for kept in run.pages(upto=state.get("pages")):
-            page = citations.parse(kept.body, kept.step, source)
+            try:
+                page = citations.parse(kept.body, kept.step, source)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:  # BadPage is a ValueError
+                raise SourceError(f"{source.name}: kept page {kept.number} of {run.folder} cannot be read as an "
+                                  f"OpenAlex response ({type(exc).__name__}: {str(exc)[:200]})",
+                                  hint="delete that run folder and run `slr snowball` again") from None
             for record in page.records:
                 record["_retrieved_at"] = kept.fetched_at
                 record["_run_id"] = state.get("run_id") or run.run_id

@@ -108,3 +108,18 @@ def test_the_demo_keeps_one_forward_iteration(tmp_path: Path) -> None:
     frame, row = citation_records(ctx, ctx.protocol.source("citations"))
     assert sorted(frame["source_record_id"]) == ["W3045921891", "W3046863325"]
     assert row["records_read"] == 2 and row["pages"] == 2 and row["run_id"] == "recorded"
+
+
+def test_a_damaged_kept_page_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import gzip
+
+    from pipeline.cli import main
+
+    root = copy_demo(tmp_path / "demo")
+    page = root / "data" / "demo" / "raw" / "citations" / "recorded" / "page-0001.json.gz"
+    head, _, _ = gzip.decompress(page.read_bytes()).partition(b"\n")
+    page.write_bytes(gzip.compress(head + b"\n" + b'{"results": "truncated'))  # MADE: a damaged copy
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "search", "--offline", "--source", "citations"]) == 4
+    err = capsys.readouterr().err
+    assert "citations: kept page 1 of" in err and "cannot be read as an OpenAlex response (BadPage: not valid JSON" in err
+    assert "delete that run folder and run `slr snowball` again" in err and "Traceback" not in err
