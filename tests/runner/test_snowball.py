@@ -123,3 +123,13 @@ def test_a_damaged_kept_page_is_named(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert "citations: kept page 1 of" in err and "cannot be read as an OpenAlex response (BadPage: not valid JSON" in err
     assert "delete that run folder and run `slr snowball` again" in err and "Traceback" not in err
+
+
+def test_the_command_says_where_the_demo_stands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pipeline.cli import main
+
+    root = copy_demo(tmp_path / "demo")
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "snowball", "--offline"]) == 0
+    assert capsys.readouterr().out == "citations: no new seed since iteration 1: citation searching is complete\n"
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "snowball", "--source", "scopus"]) == 2
+    assert 'sources: no `type: citations` source named "scopus"' in capsys.readouterr().err
