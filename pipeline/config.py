@@ -293,6 +293,11 @@ class SynthesisConfig:
     """Synthesis and report settings (the `synthesis:` section)."""
 
     title: str | None = None
+    #: The issuer whose practice the report sets against the others' and the literature's
+    #: (its name as in the Extraction sheet's issuer column; matched case-blind).
+    client: str | None = None
+    #: The report.docx page size.
+    paper: Literal["A4", "Letter"] = "A4"
 
 
 @dataclass(frozen=True)

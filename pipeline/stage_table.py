@@ -102,11 +102,14 @@ SCREENED = Output("screen", "screened.csv")
 INCLUDED = Output("screen", "included.csv")
 CODES = Output("code", "codes.csv")
 EXTRACTION = Output("code", "extraction.csv")
+DEFINITIONS = Output("code", "definitions.csv")
+COVERAGE = Output("code", "coverage.csv")
 
 SCREENING_LEDGER = Ledger("screening.csv")
 DEDUPE_LEDGER = Ledger("dedupe.csv")
 CODING_LEDGER = Ledger("coding.csv")
 EXTRACTION_LEDGER = Ledger("extraction.csv")
+DEFINITIONS_LEDGER = Ledger("definitions.csv")
 
 CODEBOOK = ProtocolPath("codebook")
 FULLTEXT = ProtocolPath("coding.fulltext", folder=True)
@@ -131,14 +134,16 @@ STAGE_TABLE: tuple[Stage, ...] = (
           summary="apply the criteria and the reviewers' decisions",
           workbooks=("screening_conflicts.xlsx?", "screening_<phase>_<reviewer>.xlsx?")),
     Stage("code", "04_code",
-          reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER),
-          writes=("proposals.csv", "codes.csv", "extraction.csv", "conflicts.csv?", "fulltext_files.csv?"),
+          reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER, DEFINITIONS_LEDGER),
+          writes=("proposals.csv", "codes.csv", "extraction.csv", "definitions.csv", "coverage.csv", "conflicts.csv?",
+                  "fulltext_files.csv?"),
           sections=("codebook", "coding"),
           summary="propose codes with evidence for the included works; apply the coders' codes",
           needs="codebook",
           workbooks=("coding.xlsx",)),
     Stage("synthesize", "05_synthesis",
-          reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, CODEBOOK),
+          reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, DEFINITIONS, COVERAGE,
+                 CODEBOOK),
           writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "figures/*",
                   "catalogue.md", "catalogue.html", "included.ris", "included.bib", "included.csl.json",
                   "screened.ris", "screened.bib", "asreview.csv", "report.md", "report.docx"),

@@ -231,7 +231,8 @@ def test_synthesis_workbook_shows_other_programs_only_its_data_sheets(demo: dict
     from openpyxl import load_workbook
 
     sheets = list(pd.read_excel(demo["folder"] / "synthesis.xlsx", sheet_name=None, engine="openpyxl"))
-    assert sheets == ["Sources", "Coding matrix", "RQ1", "RQ2", "Issuers", "Issuers compared", "By year", "By region",
-                      "By type", "Gaps", "PRISMA", "Search log", "Protocol"]
+    assert sheets == ["Sources", "Coding matrix", "RQ1", "RQ2", "Definitions", "Definition elements", "Findings",
+                      "Issuers", "Issuers compared", "By year", "By region", "By type", "Gaps", "PRISMA", "Search log",
+                      "Protocol"]
     book = load_workbook(demo["folder"] / "synthesis.xlsx", read_only=True)
     assert {ws.sheet_state for ws in book.worksheets} == {"visible"}

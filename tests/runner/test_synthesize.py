@@ -17,7 +17,7 @@ from pipeline.sheets import write_workbook
 from pipeline.store import read_csv
 
 ROOT = Path(__file__).parents[2]
-SHEETS = ["Sources", "Coding matrix", "RQ1", "RQ2", "Issuers", "Issuers compared", "By year", "By region", "By type",
+SHEETS = ["Sources", "Coding matrix", "RQ1", "RQ2", "Definitions", "Definition elements", "Findings", "Issuers", "Issuers compared", "By year", "By region", "By type",
           "Gaps", "PRISMA", "Search log", "Protocol"]
 
 
@@ -113,3 +113,31 @@ def test_out_of_date_inputs_stop_before_anything_is_drawn(demo: Path, tmp_path: 
     assert "synthesize: the PRISMA counts do not add up at identification: records identified (search log) = " \
            "records deduplicated (02_dedupe), but 751 ≠ 756" in err
     assert "Traceback" not in err and not (root / "outputs" / "demo" / "05_synthesis" / "prisma.png").exists()
+
+
+def test_report_follows_the_studys_headings(demo: Path) -> None:
+    report = (synthesis(demo) / "report.md").read_text(encoding="utf-8")
+    headings = [line for line in report.splitlines() if line.startswith("## ") or line.startswith("### ")]
+    key = headings[headings.index("## Key findings") + 1:headings.index("## Current and new directions")]
+    # The study's "Final report" headings (../shared/seeds/000_*.txt), from the codebook's findings block.
+    assert key == ["### Definitions and purposes", "### Types of micro-credential", "### Assessment methods",
+                   "### Platforms and websites", "### Inclusion in NQFs", "### Awards, credits and stackability",
+                   "### Stakeholders involved", "### Quality Assurance systems"]
+    for heading in ("## Definitions", "## Case studies: practices of selected issuers", "## Recommendations",
+                    "## References"):
+        assert heading in headings
+    # The IB page characterises micro-credentials (real text of the seed): the definitions table quotes it.
+    definitions = read_csv(synthesis(demo) / "tables" / "definitions.csv")
+    # The IB page is a web page in included.csl.json (report/doctypes.py): Harvard cites its title unquoted.
+    assert definitions["source"].tolist() == ["(Micro-credentials Processes, 2024)"] * 2
+    assert definitions["definition"].str.contains("present an opportunity for teachers").any()
+    # "micro-credential" and "micro-credential (pilot from April 2023)" are one value now.
+    assert "- award: reported by 2 of 2 issuer(s); shared: micro-credential (International Baccalaureate (IB), " \
+           "National Institute for Digital Learning (DCU))" in report
+    assert "only one issuer reports" not in report
+    assert "- credits: the client reports nothing where 1 of 1 other issuer(s) do." in report
+    assert "Micro-credentials Processes (2024) Micro-credentials Processes. Ecctis." in report
+    findings = read_csv(synthesis(demo) / "tables" / "findings.csv")
+    assert not findings.isin(["None", "nan"]).any().any()
+    assert findings.set_index("code").loc["digital_credentials", ["trend", "trend_detail"]].tolist() == [
+        "falling", "17.0% of 2018–2020 sources → 6.4% of 2021–2024 sources"]
