@@ -71,8 +71,8 @@ def test_code_prints_its_summary(review: Path, capsys: pytest.CaptureFixture[str
     capsys.readouterr()
     assert slr(review, "code") == 0
     assert capsys.readouterr().out.strip() == (
-        # 225: 5 Observatory works await a reviewer for their language (tests/cli/test_screen.py).
-        "225 included works: 237 codes proposed, 234 codes standing (3 themes coded by people); "
+        # 226: 5 Observatory works await a reviewer for their language (tests/cli/test_screen.py).
+        "226 included works: 237 codes proposed, 234 codes standing (3 themes coded by people); "
         "2 full texts matched, 0 files unmatched or unreadable → outputs/demo/04_code/")
 
 
