@@ -56,7 +56,8 @@ class ProtocolPath:
 
 @dataclass(frozen=True)
 class SourceFiles:
-    """The files of the protocol's `type: file` sources (exports from databases)."""
+    """The files of the protocol's `type: file` and `type: suggestions` sources (exports from
+    databases, readers' suggestions)."""
 
     def describe(self) -> str:
         return "the protocol's file sources"
@@ -149,6 +150,12 @@ STAGE_TABLE: tuple[Stage, ...] = (
                   "screened.ris", "screened.bib", "asreview.csv", "report.md", "report.docx"),
           sections=("research_questions", "screening", "codebook", "synthesis"),
           summary="PRISMA counts checked, then tables, diagram, charts, catalogue, exports, report"),
+    Stage("publish", "06_site",
+          reads=(INCLUDED, CODES, DEDUPE_RECORDS, CODEBOOK),
+          writes=("index.html", "updates.html", "feed.xml", "site.css", "site.js"),
+          sections=("title", "sources", "codebook", "site"),
+          summary="the included works as a static web site: by category and year, searchable, "
+                  "with an update history and an Atom feed of the latest run's additions"),
 )
 
 STAGE_FOLDERS: dict[str, str] = {stage.name: stage.folder for stage in STAGE_TABLE}
@@ -192,7 +199,7 @@ def markdown_table(table: tuple[Stage, ...] = STAGE_TABLE) -> str:
             return f"`{item.describe()}`"
         if isinstance(item, ProtocolPath):
             return f"the `{item.key}` {'folder (every file in it)' if item.folder else 'file'}"
-        return "the exports named by `type: file` sources"
+        return "the exports named by `type: file` and `type: suggestions` sources"
 
     rows = ["| stage | folder | reads | writes | workbooks for people (`data/<id>/workbooks/`) | protocol sections |",
             "|---|---|---|---|---|---|"]

@@ -68,7 +68,7 @@ def _paths(ctx: Context, item: Input) -> Iterator[tuple[Path, bool]]:
             yield _under_root(ctx, Path(value)), item.folder
     elif isinstance(item, SourceFiles):
         for source in ctx.protocol.sources:
-            if getattr(source, "type", None) == "file":
+            if getattr(source, "type", None) in ("file", "suggestions"):  # suggestions are a file too
                 yield _under_root(ctx, Path(source.path)), False
     else:  # pragma: no cover - a new kind of input must be handled here
         raise TypeError(f"unknown input kind {item!r}")

@@ -123,7 +123,7 @@ def _import_file(ctx: Context, source: FileSource, run_id: str) -> tuple[pd.Data
     warnings = parsed.warnings + warnings
     searched_on = source.searched_on.isoformat() if source.searched_on else meta["imported_at"][:10]
     row = {
-        "source": source.name, "type": "file", "database": source.database, "platform": source.platform,
+        "source": source.name, "type": source.type, "database": source.database, "platform": source.platform,
         "query": source.query, "filters": None, "searched_on": searched_on, "run_id": meta["run_id"],
         "reported_total": None, "records_found": parsed.found if parsed.found is not None else len(parsed.records),
         "records_read": len(frame), "pages": None, "retries": None, "errors": None, "complete": True,

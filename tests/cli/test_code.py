@@ -72,8 +72,9 @@ def test_code_prints_its_summary(review: Path, capsys: pytest.CaptureFixture[str
     assert slr(review, "code") == 0
     # 241 proposed before glued title runs, reference entries and headings stopped counting as evidence.
     lines = capsys.readouterr().out.strip().splitlines()
-    # 225 included: 5 Observatory works await a reviewer for their language (tests/cli/test_screen.py).
-    assert lines[0] == ("225 included works: 183 codes proposed, 180 codes standing (3 themes coded by people); "
+    # 226 included: 5 Observatory works await a reviewer for their language (tests/cli/test_screen.py),
+    # and a reader's suggestion (a 2023 review) is included.
+    assert lines[0] == ("226 included works: 183 codes proposed, 180 codes standing (3 themes coded by people); "
                         "2 full texts matched, 0 files unmatched or unreadable → outputs/demo/04_code/")
     # Most demo works are Observatory titles without an abstract: their title is all there is to quote.
     assert lines[1] == ("  evidence: 180 cells, 86.1% the source's title itself, 8.3% a sentence of its prose; "

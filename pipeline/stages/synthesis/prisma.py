@@ -27,6 +27,8 @@ from ..screen.flow import count_rules, prisma_counts
 
 def is_other_method(row: dict[str, Any]) -> bool:
     text = f"{row.get('platform') or ''} {row.get('database') or ''}".lower()
+    if row.get("type") == "suggestions":  # readers' suggestions (issue 19)
+        return True
     return row.get("format") == "reflist" or "website" in text or "organisation" in text or "organization" in text
 
 

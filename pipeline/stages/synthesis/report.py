@@ -27,8 +27,9 @@ def report_markdown(*, protocol: Any, search_log: pd.DataFrame, p: Prisma, rq_ta
              "## Research questions", ""]
     lines += [f"- **{k}**: {v}" for k, v in protocol.research_questions.items()]
     lines += ["", "## Method", ""]
-    files = search_log[search_log["type"] == "file"]
-    apis = search_log[search_log["type"] != "file"]
+    imported = search_log["type"].isin(["file", "suggestions"])  # readers' suggestions are a file too
+    files = search_log[imported]
+    apis = search_log[~imported]
     lines.append(f"{len(search_log)} sources were searched or imported: {len(apis)} through database APIs and "
                  f"{len(files)} from export files or reference lists.")
     for row in search_log.to_dict("records"):
