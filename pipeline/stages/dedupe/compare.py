@@ -155,8 +155,8 @@ def venue_similarity(a: str, b: str) -> float:
 #: The columns of a comparison (one row per candidate pair).
 COLUMNS: tuple[str, ...] = (
     "a", "b", "blocked_by", "title", "title_tokens", "doi", "volume", "pages", "authors", "surnames",
-    "first_author", "abstract", "venue", "year_gap", "page_one", "page_range", "title_numbers",
-    "kind_a", "kind_b", "generic", "title_words", "issue", "one_sided",
+    "first_author", "abstract", "venue", "year_gap", "page_one", "page_range", "pages_exact", "title_numbers",
+    "kind_a", "kind_b", "generic", "title_words", "issue", "one_sided", "registry",
 )
 
 #: Pairs whose titles are less alike than this, with no DOI, volume and pages in common, cannot
@@ -202,6 +202,8 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
     out["page_one"] = (first_page[a] == "1") | (first_page[b] == "1")
     ranged = features["pages"].str.contains("-", regex=False).to_numpy(dtype=bool)
     out["page_range"] = ranged[a] & ranged[b]
+    page_codes = _codes(features["pages"])
+    out["pages_exact"] = (page_codes[a] == page_codes[b]) & (page_codes[a] > 0)
     numbers = _codes(features["title_numbers"])
     out["title_numbers"] = np.where(numbers[a] == numbers[b], SAME, DIFFERENT).astype(object)
     kinds = features["kind"].to_numpy(dtype=object)
@@ -216,6 +218,18 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
         given = (features[name].str.len() > 0).to_numpy(dtype=bool)
         one_sided |= given[a] != given[b]
     out["one_sided"] = one_sided
+    out["registry"] = _registrations(features, a, b)
+    return out
+
+
+def _registrations(features: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Trial registration numbers compared: "different" only when both records have some and share
+    none (registry.py); one number in common is "same"."""
+    out = _agreement(_codes(features["registry"]), a, b)
+    registry = features["registry"].tolist()
+    for k in np.flatnonzero(out == DIFFERENT):  # few: only records that carry numbers
+        if not set(registry[a[k]].split(",")).isdisjoint(registry[b[k]].split(",")):
+            out[k] = SAME
     return out
 
 
