@@ -110,7 +110,7 @@ class DedupeConfig:
     same_authors: float = field(default=0.90, metadata=_range(0.5, 1.0))    # author lists that agree
     same_venue: float = field(default=0.85, metadata=_range(0.5, 1.0))      # journal names that agree
     max_year_gap: int = field(default=1, metadata=_range(0, 5))             # online first vs print
-    max_block: int = field(default=50, metadata=_range(2, 100_000))         # larger blocks: windowed
+    max_block: int = field(default=17, metadata=_range(2, 100_000))         # larger: windowed (2 x window + 1)
     window: int = field(default=8, metadata=_range(1, 1000))                # neighbours in a large block
 
 
