@@ -49,12 +49,33 @@ REMAINING_METHOD = ("sum over undecided works of the model's probability, correc
                     "training back to the share of relevant works among the decided ones")
 
 
-def class_ratio(y: np.ndarray) -> float:
+@dataclass(frozen=True)
+class Settings:
+    """The ranker's tuned choices, in one place so that a benchmark can vary them (the defaults
+    are the module constants above; bench/prioritise.py scores each alternative leave-one-set-out).
+    `broaden_after` None: never broaden (the relevant class weighs `relevant_weight` throughout)."""
+
+    relevant_weight: float = RELEVANT_WEIGHT
+    broaden_after: int | None = BROADEN_AFTER
+    C: float = C
+
+    def describe(self) -> str:
+        """The settings that differ from the defaults, in words ("default" if none)."""
+        default = Settings()
+        changed = [f"{name} {getattr(self, name)}" for name in ("relevant_weight", "broaden_after", "C")
+                   if getattr(self, name) != getattr(default, name)]
+        return ", ".join(changed) or "default"
+
+
+DEFAULT = Settings()
+
+
+def class_ratio(y: np.ndarray, settings: Settings = DEFAULT) -> float:
     """The relevant class's total weight over the irrelevant class's, for decisions `y` in the
     order they were made: RELEVANT_WEIGHT while one of the last BROADEN_AFTER is relevant, else 1."""
     relevant = np.flatnonzero(np.asarray(y) == 1)
-    if len(relevant) and len(y) - 1 - relevant[-1] < BROADEN_AFTER:
-        return RELEVANT_WEIGHT
+    if len(relevant) and (settings.broaden_after is None or len(y) - 1 - relevant[-1] < settings.broaden_after):
+        return settings.relevant_weight
     return 1.0
 
 
@@ -80,9 +101,12 @@ class Ranker:
     """
 
     def __init__(self, works: pd.DataFrame,
-                 features: Callable[[pd.DataFrame], sparse.csr_matrix] | None = None) -> None:
+                 features: Callable[[pd.DataFrame], sparse.csr_matrix] | None = None,
+                 settings: Settings = DEFAULT) -> None:
         """`features`: computes the TF-IDF rows of `works` (default `features.tfidf`); a caller
-        that keeps them between runs passes a function that loads them (runner/screen_order.py)."""
+        that keeps them between runs passes a function that loads them (runner/screen_order.py).
+        `settings`: the defaults unless a benchmark varies them."""
+        self.settings = settings
         if "work_id" not in works.columns:
             raise ValueError("works need a work_id column")
         ids = works["work_id"]
@@ -126,12 +150,12 @@ class Ranker:
         n_irr = len(y) - n_rel
         if n_rel == 0 or n_irr == 0 or len(pool) == 0:
             return None
-        ratio = class_ratio(y)
+        ratio = class_ratio(y, self.settings)
         weights = {1: len(y) * ratio / ((ratio + 1) * n_rel), 0: len(y) / ((ratio + 1) * n_irr)}
         # dual: liblinear solves the dual problem, cheaper when features (terms) outnumber the decided
         # works, as they always do here (46,000 terms, a few hundred decisions): the same model, and
         # about 10 times less CPU than the primal solver on the benchmark.
-        model = LogisticRegression(C=C, class_weight=weights, solver="liblinear", dual=True, random_state=seed)
+        model = LogisticRegression(C=self.settings.C, class_weight=weights, solver="liblinear", dual=True, random_state=seed)
         model.fit(self.features[decided], y)
         # One product over every row, then the pool's entries: slicing the pool's rows out of the
         # matrix first would copy most of it on every retraining of a simulation.
