@@ -118,8 +118,10 @@ def stopping(decisions_in_order: Sequence[int], n_total: int, *,
       It errs low: replayed on five SYNERGY sets (10 seeds each, bench/results/prioritise.md) it
       never said 95 % before the true recall was 95 %. `estimated_remaining` given (the ranker's sum
       of probabilities, Ranking.estimated_remaining) is kept as model_estimated_remaining and
-      model_estimated_recall: that figure was the estimated recall before and is not calibrated
-      (it erred low on four sets and said 95 % at a true 87.5 % on Chou 2004).
+      model_estimated_recall: that figure was the estimated recall before and is not calibrated:
+      how far it errs depends on the model's settings (the ranker of the first pass said 95 % at a
+      true 87.5 % on Chou 2004 in 10 of 10 runs; today's says 0.23 on Meijboom 2021 and Oud 2018
+      when the truth reaches 95 %).
     - recall_lower_bound: the rule of three. If the last r screened works (screened in ranked
       order) were all irrelevant, the share of relevant works among them is below 3/r with 95 %
       confidence; if the unscreened works are no likelier relevant than those (what ranking
