@@ -87,18 +87,26 @@ def run(datasets: list, seeds: list[int], kept: dict[str, list[dict[str, float]]
         stored = json.loads(cache_path.read_text(encoding="utf-8"))
     code = code_hash()
     # Runs of other ranker code are of no use any more: dropped, so the file holds this code's only.
-    stored = {k: v for k, v in stored.items() if k.endswith(f"/code {code}")}
+    current = {k: v for k, v in stored.items() if k.endswith(f"/code {code}")}
+    dropped = len(current) < len(stored)
+    stored = current
 
     def key(data, seed: int, settings: Settings) -> str:
         return f"{data.name}/{data.sha256[:16]}/seed {seed}/{settings.describe()}/code {code}"
 
-    def keep(k: str, figures: dict[str, float]) -> None:
-        stored[k] = figures
-        log(f"{k}: WSS@95 {figures['wss_95']:.3f} ({figures['cpu']:.2f} s CPU)")
+    def save() -> None:
         if cache_path is not None:
             tmp = cache_path.with_suffix(".tmp")
             tmp.write_text(json.dumps(stored, indent=0, sort_keys=True) + "\n", encoding="utf-8")
             os.replace(tmp, cache_path)
+
+    def keep(k: str, figures: dict[str, float]) -> None:
+        stored[k] = figures
+        log(f"{k}: WSS@95 {figures['wss_95']:.3f} ({figures['cpu']:.2f} s CPU)")
+        save()
+
+    if dropped:
+        save()
 
     todo = [(data, seed, settings) for data in datasets for settings in candidates()[1:] for seed in seeds
             if key(data, seed, settings) not in stored]
