@@ -76,7 +76,8 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     assert lines[6:9] == [
         "Stopping, Title/abstract: 8 works screened by people, 6 relevant found, 5 not yet screened "
         "(726 decided by the criteria); 0 irrelevant in a row since the last relevant one",
-        "    estimated recall: 0.71 (relevant found / (found + the ranker's estimated remaining); 2.4 estimated remaining)",
+        "    estimated recall: 0.76 (relevant found / (found + relevant expected among the unscreened at the yield "
+        "since the second-last relevant decision); 1.9 estimated remaining)",
         "    recall at least: — (none: the last screened work was relevant)",
     ]
     assert lines[10].startswith("Stopping, Full text: 4 works screened by people, 3 relevant found, 1 not yet screened")
