@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 CONSTRAINTS       := constraints.txt
 BENCH_CONSTRAINTS := constraints-bench.txt
 
-.PHONY: demo test bench attack lock clean
+.PHONY: demo test bench attack lock clean browser
 
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=python3 ...'"; exit 2; }
@@ -25,6 +25,17 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The site's browser test (tests/report/test_site_browser.py) drives Debian's headless Chromium;
+# it skips, saying so, where there is none. `make browser` installs it (root, or sudo) if missing.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then echo "chromium: $(CHROMIUM)"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null \
+		&& echo "chromium installed: $$(chromium --version 2>/dev/null)"; \
+	else echo "warning: no $(CHROMIUM) and no apt-get; the browser test will be skipped"; fi
 
 # The tools we compare against get a venv of their own: ASReview 3.0.8 needs pandas < 3, which
 # would otherwise downgrade the pandas that `make test` and `make demo` use. Hence its own pins.

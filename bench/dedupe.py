@@ -139,6 +139,10 @@ def cli_row(gold: GoldSet, run, bib: tuple[Score, list[float], float | None, lis
             f"| {ratio(run.cpu, bib_cpu)} |")
 
 
+def _load(values: tuple[float, float, float]) -> str:
+    return " / ".join(f"{v:.1f}" for v in values)
+
+
 def machine() -> str:
     versions = []
     for package in ("pandas", "rapidfuzz", "bib-dedupe"):
@@ -179,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             print("bib-dedupe is not installed: pip install 'bib-dedupe==0.11.0' (or use --no-bib-dedupe)")
             return 2
+    load_start = os.getloadavg()
     lines = [HEADER]
     print(HEADER, flush=True)
     bases: list[GoldSet] = []
@@ -222,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         RESULTS.write_text(
             "# Deduplication benchmark\n\n"
             f"`python bench/dedupe.py {' '.join(sys.argv[1:] if argv is None else argv)}` on {stamp}.  \n"
-            f"Machine: {machine()}.\n\n"
+            f"Machine: {machine()}.  \n"
+            f"Load average (1 / 5 / 15 min) at the start {_load(load_start)}, at the end {_load(os.getloadavg())}: "
+            "the machine is shared, so every tool is timed in this same run and compared by ratio.\n\n"
             "Scored per gold group (../shared/README.md): FP = unique works lost, FN = duplicates "
             "kept; wrong merges = clusters holding records of more than one gold group. Seconds from a "
             "plain run, peak memory (tracemalloc) from a second run. bib-dedupe runs with cpu=1 on "
@@ -234,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
                "root made in a temp folder (the set's CSV as `format: csv` with its `id_column`), "
                f"{args.cli_repeat} runs: wall-clock and CPU seconds of both commands (interpreter start-up "
                "included: issue 15 reduces it), the works scored against the gold groups. "
-               "bib-dedupe's seconds are in-process (no start-up), from the table above.\n\n"
+               "bib-dedupe's seconds are in-process (no start-up), from the table above: the same run, so "
+               "the same load. The target (issue 16) is a wall ratio of at most 0.2.\n\n"
                + "\n".join(cli_lines) + "\n" if len(cli_lines) > 1 else "")
             + ("\n## Leave one set out\n\nFor each set, the thresholds are chosen on the other sets only "
                "(fewest FP, then fewest FN, then nearest the defaults) from a grid of same_title × same_authors "

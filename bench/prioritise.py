@@ -67,6 +67,8 @@ from pipeline.stages.rank import Ranker, figures, prior_knowledge, rank, simulat
 from pipeline.stages.rank.features import tfidf  # noqa: E402
 from pipeline.stages.rank.model import MODEL_METHOD  # noqa: E402
 
+import prioritise_loso  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "benchmarks" / "screening"
 RESULTS = HERE / "results" / "prioritise.md"
 #: ASReview's screening orders and CPU seconds, per dataset (by SHA-256) and seed: its runs cost
@@ -289,32 +291,48 @@ def run_dataset(data: Dataset, seeds: list[int], with_asreview: bool, cache: Cac
 
 
 def calibration(curve: pd.DataFrame) -> dict[str, float]:
-    """How the estimated recall of `slr screen status` tracked the truth in one simulation.
+    """How the estimated recall of `slr screen status` tracked the truth in one simulation, for the
+    estimate it shows now (estimated_recall) and the one it showed before (model_estimated_recall).
 
-    est_at_95: the estimated recall when the true recall first reached 95 %; recall_at_est_95:
-    the true recall when the estimate first said 95 % (NaN if it never did before the last
-    relevant record), i.e. what a team stopping on the estimate would have found.
+    est_at_95: the estimate when the true recall first reached 95 %; recall_at_est_95: the true
+    recall when the estimate first said 95 % (NaN if it never did; the model's estimate is only
+    known up to the last relevant record), i.e. what a team stopping on the estimate would have
+    found; extra_at_est_95: the records screened after the true 95 % point until the estimate said
+    95 %, as a share of the records after the prior (negative: it said so too early).
     """
-    recall, estimate = curve["recall"].to_numpy(), curve["estimated_recall"].to_numpy()
-    reached = np.flatnonzero(recall >= 0.95 - 1e-12)
-    said = np.flatnonzero(estimate >= 0.95)
-    return {"est_at_95": float(estimate[reached[0]]) if len(reached) else math.nan,
-            "recall_at_est_95": float(recall[said[0]]) if len(said) else math.nan}
+    recall = curve["recall"].to_numpy()
+    reached = int(np.flatnonzero(recall >= 0.95 - 1e-12)[0])
+    out = {}
+    for prefix, column in (("", "estimated_recall"), ("model_", "model_estimated_recall")):
+        estimate = curve[column].to_numpy()
+        said = np.flatnonzero(estimate >= 0.95)
+        out[prefix + "est_at_95"] = float(estimate[reached])
+        out[prefix + "recall_at_est_95"] = float(recall[said[0]]) if len(said) else math.nan
+        out[prefix + "extra_at_est_95"] = (said[0] - reached) / (len(recall) - 1) if len(said) else math.nan
+    return out
 
 
 def calibration_lines(per_set: dict[str, list[Run]]) -> list[str]:
-    lines = ["| dataset | estimated recall when the true recall reached 95 % | true recall when the estimate "
-             "first said 95 % | runs where the estimate said 95 % before the last relevant record |",
-             "|---|---:|---:|---:|"]
+    """Per set, before (the ranker's probabilities) → after (the yield since the second-last relevant)."""
+    def cell(values: list[float], fmt: str = "{:.3f}") -> str:
+        values = [v for v in values if not math.isnan(v)]
+        if not values:
+            return "—"
+        return f"{fmt.format(statistics.fmean(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+    lines = ["| dataset | estimate when the true recall reached 95 %: before → after | true recall when the "
+             "estimate first said 95 %: before → after | runs where it said 95 % too early: before → after "
+             "| records screened after the true 95 % until it said 95 % (share of the set), after |",
+             "|---|---|---|---|---:|"]
     for name, runs in per_set.items():
         ours = [r.figures for r in runs if r.tool == "ours" and "est_at_95" in r.figures]
         if not ours:
             continue
-        est = [f["est_at_95"] for f in ours if not math.isnan(f["est_at_95"])]
-        said = [f["recall_at_est_95"] for f in ours if not math.isnan(f["recall_at_est_95"])]
-        lines.append(f"| {name} | {statistics.fmean(est):.3f} ({min(est):.3f}–{max(est):.3f}) | "
-                     + (f"{statistics.fmean(said):.3f} ({min(said):.3f}–{max(said):.3f})" if said else "—")
-                     + f" | {len(said)} of {len(ours)} |")
+        early = [sum(f[p + "recall_at_est_95"] < 0.95 - 1e-12 for f in ours) for p in ("model_", "")]
+        lines.append(
+            f"| {name} | {cell([f['model_est_at_95'] for f in ours])} → {cell([f['est_at_95'] for f in ours])} | "
+            f"{cell([f['model_recall_at_est_95'] for f in ours])} → {cell([f['recall_at_est_95'] for f in ours])} | "
+            f"{early[0]} → {early[1]} of {len(ours)} | {cell([f['extra_at_est_95'] for f in ours])} |")
     return lines
 
 
@@ -520,6 +538,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decided", type=int, default=1_000, help="decided works for the speed figure")
     parser.add_argument("--no-asreview", action="store_true", help="run only our simulation")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed figure")
+    parser.add_argument("--loso-seeds", type=int, default=3, metavar="L",
+                        help="seeds 0 … L-1 for the leave-one-set-out view of the tuned choices "
+                             "(default 3; 0 skips it; needs ASReview and at least 3 sets)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="J",
+                        help="simulations of the leave-one-set-out candidates run at once (default 1)")
     parser.add_argument("--refresh-asreview", action="store_true",
                         help=f"rerun ASReview even where {ASREVIEW_CACHE.name} holds its run")
     args = parser.parse_args(argv)
@@ -554,6 +577,13 @@ def main(argv: list[str] | None = None) -> int:
         notes.append(hardest(data, runs))
         if caught:
             notes.append(f"{data.name}: warnings raised during the simulations — {caught}")
+    loso_lines = []
+    loso_seeds = seeds[:args.loso_seeds]
+    if loso_seeds and not args.no_asreview and len(datasets) >= 3:
+        pick = {tool: {name: [r.figures for r in runs if (r.tool == "ours") == tool and r.seed in loso_seeds]
+                       for name, runs in per_set.items()} for tool in (True, False)}
+        results = prioritise_loso.run(datasets, loso_seeds, pick[True], jobs=args.jobs)
+        loso_lines = prioritise_loso.lines(results, pick[False], [d.name for d in datasets], loso_seeds)
     speed_lines = []
     if not args.no_speed:
         speed_lines, _ = speed(datasets[0], args.works, args.decided)
@@ -583,9 +613,14 @@ def main(argv: list[str] | None = None) -> int:
         *[f"- {v}" for v in verdicts], f"- **Overall** — {overall_verdict}",
         *(["", "## The relevant record found last", ""] + [f"- {n}" for n in notes] if notes else []), "",
         "## Estimated recall against the truth (ours)", "",
-        "The estimated recall `slr screen status` shows (found / (found + the ranker's estimated remaining)), "
-        "replayed in every simulation of ours; means (min–max) over seeds.", "",
+        "The estimated recall `slr screen status` shows, replayed in every simulation of ours over the whole "
+        "screening order (the prior's decisions included); means (min–max) over seeds. Before: found / (found + "
+        "the ranker's sum of probabilities over the unscreened), known only up to the last relevant record. "
+        "After: found / (found + the unscreened × the median share of relevant works in the stretch since "
+        "the second-last relevant decision, 5 / (3L + 4)), `pipeline.stages.rank.metrics.recall_estimates`.", "",
         *calibration_lines(per_set), "",
+        *(["## Leave-one-set-out: every tuned choice", "", prioritise_loso.__doc__.split("\n\n")[1].replace("\n", " "),
+           "", *loso_lines, ""] if loso_lines else []),
         *(["## Speed: ranking after an import", "", *[f"{s}  " for s in speed_lines], ""] if speed_lines else []),
         "## Per seed", "", *details,
     ])

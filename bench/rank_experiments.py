@@ -48,7 +48,23 @@ def feats(works, kind: str) -> sparse.csr_matrix:
         w = float(kind[5:] or 1)
         t = F.tfidf(works[["work_id", "title"]])
         return sparse.hstack([F.tfidf(works), w * t], format="csr")
+    if kind.startswith("ptitle"):  # title block weighted w, rows renormalised to unit length
+        w = float(kind[6:] or 1)
+        m = sparse.hstack([F.tfidf(works), w * F.tfidf(works[["work_id", "title"]])], format="csr")
+        return _unit_rows(m)
+    if kind.startswith("char"):  # word TF-IDF + character 3-5-gram TF-IDF (within words), equal halves
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        text = F.work_text(works).tolist()
+        c = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_df=0.95,
+                            dtype=np.float32).fit_transform(text)
+        return sparse.hstack([F.tfidf(works), c], format="csr") * np.float32(2 ** -0.5)
     raise ValueError(kind)
+
+
+def _unit_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    norms[norms == 0] = 1
+    return sparse.csr_matrix(sparse.diags(1 / norms) @ m, dtype=np.float32)
 
 
 # --- scorers: fit on (X[decided], y), return a score for X[pool]; higher = screen first -------------
@@ -82,6 +98,47 @@ def phased(C=1.0, ratio=10.0, run=20):
         last = np.flatnonzero(y == 1)[-1]
         r = ratio if len(y) - 1 - last < run else 1.0
         return lr_ratio(C, r)(X, decided, y, pool, seed)
+    return score
+
+
+def phased_mix(C=1.0, ratio=10.0, run=20, every=10, how="uncertain", broad=None):
+    """phased(), but once the last `run` decisions were irrelevant every `every`-th pick is made
+    another way: "uncertain" (the work nearest the balanced model's boundary), "random" (seeded by
+    the step), or, with `broad` a scorer, the broad phase's scores are the rank average of the
+    balanced LR and `broad` (every pick)."""
+    def score(X, decided, y, pool, seed):
+        last = np.flatnonzero(y == 1)[-1]
+        productive = len(y) - 1 - last < run
+        s = lr_ratio(C, ratio if productive else 1.0)(X, decided, y, pool, seed)
+        if productive:
+            return s
+        if broad is not None:
+            return ranks(s) + ranks(broad(X, decided, y, pool, seed))
+        if (len(y) - 1 - last - run) % every != 0:
+            return s
+        if how == "uncertain":
+            return -np.abs(s)
+        return np.random.RandomState(seed * 100_003 + len(y)).random_sample(len(pool))
+    return score
+
+
+def phased_alt(C=1.0, ratio=10.0, run=20):
+    """phased(), but once broadened the picks alternate: balanced on even steps of the run, the
+    relevant class `ratio`x on odd ones (a hedge between likeness to the found works and what
+    separates the classes; one model fitted per pick, as before)."""
+    def score(X, decided, y, pool, seed):
+        since = len(y) - 1 - np.flatnonzero(y == 1)[-1]
+        r = ratio if since < run or (since - run) % 2 == 1 else 1.0
+        return lr_ratio(C, r)(X, decided, y, pool, seed)
+    return score
+
+
+def phased_svm(C=0.11, ratio=9.8, run=20):
+    """ELAS u4's SVM (ratio 9.8) while screening is productive, the same SVM balanced once the
+    last `run` decisions were all irrelevant: ph20 with ASReview's loss and C."""
+    def score(X, decided, y, pool, seed):
+        last = np.flatnonzero(y == 1)[-1]
+        return svm(C, ratio if len(y) - 1 - last < run else 1.0)(X, decided, y, pool, seed)
     return score
 
 
@@ -162,6 +219,22 @@ CANDIDATES: dict[str, tuple[str, Scorer]] = {
     "lr-title0.5": ("title0.5", lr()),
     "svm-title1": ("title1", svm()),
     "lr+nb-title1": ("title1", mix(lr(), nb())),
+    # issue 17, second pass: candidates built on the kept ph20
+    "ph20-unc10": ("tfidf", phased_mix(every=10, how="uncertain")),
+    "ph20-unc5": ("tfidf", phased_mix(every=5, how="uncertain")),
+    "ph20-rand10": ("tfidf", phased_mix(every=10, how="random")),
+    "ph20+nb-broad": ("tfidf", phased_mix(broad=nb())),
+    "ph20+nb1-broad": ("tfidf", phased_mix(broad=nb(1.0, 1.0))),
+    "ph20-char": ("char", phased(run=20)),
+    "ph20-ptitle0.3": ("ptitle0.3", phased(run=20)),
+    "ph20-ptitle1": ("ptitle1", phased(run=20)),
+    "ph20-svm-broad": ("tfidf", phased_mix(broad=svm())),
+    "ph20-svm": ("tfidf", phased_svm()),
+    "ph20-alt": ("tfidf", phased_alt()),
+    "ph20-alt-c0.3": ("tfidf", phased_alt(C=0.3)),
+    "ph10-alt-c0.3": ("tfidf", phased_alt(C=0.3, run=10)),
+    "ph20-c0.3": ("tfidf", phased(C=0.3, run=20)),
+    "ph10-c0.3": ("tfidf", phased(C=0.3, run=10)),
 }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import build_section, read_yaml
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,41 @@ class Question:
 
 
 @dataclass(frozen=True)
+class Concept:
+    """A named thing found by terms (a definition family, a definition element)."""
+
+    label: str
+    terms: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """What the definitions table looks for: the defined subject, the families a definition may
+    follow, and the elements a definition may contain (stages/code/definitions.py)."""
+
+    subject: tuple[str, ...] = ()
+    families: dict[str, Concept] = field(default_factory=dict)
+    elements: dict[str, Concept] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A heading of the report's key findings and the themes ("RQ1.definitions") it draws on."""
+
+    heading: str
+    themes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Codebook:
     version: str
     research_questions: dict[str, Question]
     title: str = ""
+    definitions: Definitions | None = None
+    #: Canonical value -> the spellings that mean it, for comparing issuers' extraction values.
+    vocabulary: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
     path: Path = field(default=Path("config/codebook.yaml"), metadata={"internal": True})
 
     def codes(self) -> Iterator[tuple[str, str, str, Code]]:
@@ -83,4 +114,10 @@ def load_codebook(path: Path | str, root: Path | str = ".") -> Codebook:
                         re.compile(pattern)
                     except re.error as exc:
                         raise ConfigError(f"{path}: {at}.regex[{index}]: not a regular expression ({exc})") from None
+    themes = {f"{rq}.{theme}" for rq, theme, _ in book.themes()}
+    for index, finding in enumerate(book.findings):
+        for name in finding.themes:
+            if name not in themes:
+                raise ConfigError(f"{path}: findings[{index}].themes: \"{name}\" is not a theme{did_you_mean(name, themes)}",
+                                  hint="name themes as RQ.theme, e.g. RQ1.definitions")
     return dataclasses.replace(book, path=path)

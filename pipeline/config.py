@@ -26,7 +26,7 @@ from .fields import BIB_FIELDS
 
 FILE_FORMATS = ("ris", "wos", "bibtex", "endnote_xml", "nbib", "csv", "tsv", "xlsx", "reflist")
 API_TYPES = ("openalex", "crossref", "eric", "semantic_scholar", "arxiv", "europepmc", "doaj", "core", "citations")
-SOURCE_TYPES = ("file", *API_TYPES)
+SOURCE_TYPES = ("file", "suggestions", *API_TYPES)
 _EXTENSIONS = {
     ".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".xml": "endnote_xml", ".nbib": "nbib",
     ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -81,7 +81,18 @@ class ApiSource:
     optional: bool = False
 
 
-Source = Union[FileSource, ApiSource]
+@dataclass(frozen=True)
+class SuggestionSource(FileSource):
+    """Publications readers suggested (`type: suggestions`): a CSV/TSV/XLSX with the columns title,
+    link, suggested_by and note. Its records are deduplicated and screened like any other and count
+    in PRISMA under other methods ("suggested by readers"); see `pipeline.sources.suggestions`."""
+
+    type: Literal["suggestions"] = "suggestions"  # type: ignore[assignment]
+    format: str | None = field(default=None, metadata={"choices": ("csv", "tsv", "xlsx")})
+    database: str | None = "Suggested by readers"
+
+
+Source = Union[FileSource, ApiSource]  # a SuggestionSource is a FileSource
 
 
 @dataclass(frozen=True)
@@ -99,7 +110,7 @@ class DedupeConfig:
     same_authors: float = field(default=0.90, metadata=_range(0.5, 1.0))    # author lists that agree
     same_venue: float = field(default=0.85, metadata=_range(0.5, 1.0))      # journal names that agree
     max_year_gap: int = field(default=1, metadata=_range(0, 5))             # online first vs print
-    max_block: int = field(default=50, metadata=_range(2, 100_000))         # larger blocks: windowed
+    max_block: int = field(default=17, metadata=_range(2, 100_000))         # larger: windowed (2 x window + 1)
     window: int = field(default=8, metadata=_range(1, 1000))                # neighbours in a large block
 
 
@@ -299,6 +310,46 @@ class SynthesisConfig:
 
     title: str | None = None
     previous_version: Path | None = field(default=None, metadata={"must_exist": True})
+    #: The issuer whose practice the report sets against the others' and the literature's
+    #: (its name as in the Extraction sheet's issuer column; matched case-blind).
+    client: str | None = None
+    #: The report.docx page size.
+    paper: Literal["A4", "Letter"] = "A4"
+
+
+# --- The published site (`slr publish`, issue 19) -------------------------------------------
+
+#: Category → the document types and reference-list headings it gathers (compared ignoring case,
+#: punctuation and plurals); the first category that matches a work wins. The Observatory's own.
+DEFAULT_SITE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "Major policy initiatives": ("policy initiative", "policy", "legislation", "regulation", "standard",
+                                 "framework", "Major Policy Initiatives"),
+    "Reports": ("report", "working paper", "National & International Reports"),
+    "Journal articles and commentary": ("journal article or commentary", "journal article", "article", "review",
+                                        "editorial", "letter", "commentary", "book", "chapter", "book chapter",
+                                        "conference paper", "proceedings", "preprint", "thesis", "dissertation"),
+    "Events": ("event", "conference", "webinar", "workshop", "video", "podcast"),
+}
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """`site:` — the published collection (`slr publish`, outputs/<id>/06_site/).
+
+    `title` (default: the review's title), `description` (a paragraph under it), `url` (where the
+    site is hosted, for the feed's links), `suggest` (a `mailto:` or `https://` address where readers
+    send suggestions), `categories` (category → document types and reference-list headings, in the
+    order shown), `other` (the category of works no category names), `landing_pages` (source name →
+    the page that lists its records, the link of works with neither DOI nor URL).
+    """
+
+    title: str | None = None
+    description: str | None = None
+    url: str | None = None
+    suggest: str | None = None
+    categories: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_SITE_CATEGORIES))
+    other: str = "Other sources"
+    landing_pages: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -314,6 +365,7 @@ class Protocol:
     codebook: Path | None = field(default=None, metadata={"must_exist": True})
     coding: CodingConfig = field(default_factory=CodingConfig)
     synthesis: SynthesisConfig = field(default_factory=SynthesisConfig)
+    site: SiteConfig = field(default_factory=SiteConfig)
     root: Path = field(default=Path("."), metadata={"internal": True})
     path: Path = field(default=Path("config/review.yaml"), metadata={"internal": True})
     checksum: str = field(default="", metadata={"internal": True})
@@ -534,8 +586,8 @@ class _Loader:
         if kind not in SOURCE_TYPES:
             self.fail(_join(where, "type"), f'unknown source type "{kind}"{did_you_mean(str(kind), SOURCE_TYPES)}',
                       hint=f"one of: {', '.join(SOURCE_TYPES)}")
-        if kind == "file":
-            source = self.build(FileSource, value, where)
+        if kind in ("file", "suggestions"):
+            source = self.build(FileSource if kind == "file" else SuggestionSource, value, where)
             if source.resolved_format() is None and source.path.suffix.lower() != ".txt":
                 self.fail(_join(where, "format"), f'cannot tell the format of "{source.path.name}" from its extension',
                           hint=f"set format: to one of {', '.join(FILE_FORMATS)}")

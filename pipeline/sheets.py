@@ -23,10 +23,8 @@ from typing import Any
 import pandas as pd
 import xlsxwriter
 from defusedxml import ElementTree as DefusedET
-from openpyxl import load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter, quote_sheetname
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_col_to_name
 
 from . import xlsx_guard
 from .errors import WorkbookError, did_you_mean
@@ -138,9 +136,9 @@ def _write_sheet(book: Any, sheet: Sheet, lists: list[tuple[str, ...]], styles: 
         ws.set_column(col, col, column.width, None, {"hidden": True} if column.hidden else {})
         if column.choices is not None and rows:
             lists.append(tuple(column.choices))
-            target = get_column_letter(len(lists))
+            target = xl_col_to_name(len(lists) - 1)
             ws.data_validation(1, col, rows, col, {
-                "validate": "list", "source": f"={quote_sheetname(LISTS_SHEET)}!${target}$1:${target}$"
+                "validate": "list", "source": f"='{LISTS_SHEET}'!${target}$1:${target}$"
                                               f"{max(len(column.choices), 1)}",
                 "ignore_blank": True, "error_title": f"{column.name}: not in the list"[:32],
                 "error_message": f"Choose one of the {column.name} values in the dropdown, or leave it empty."})
@@ -224,6 +222,11 @@ def _write_marked(ws: Any, row: int, col: int, text: str,
     return True
 
 
+#: openpyxl.cell.cell.ILLEGAL_CHARACTERS_RE, the control characters a cell cannot hold; copied so
+#: that writing a workbook does not import openpyxl (0.14 s of every `slr dedupe`), which only
+#: reading one with formulas needs (tests/test_sheets.py checks the copy against openpyxl's).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+
 #: The characters `ILLEGAL_CHARACTERS_RE` removes, all ASCII control characters: as UTF-8 bytes
 #: they can be looked for in a whole column at once (bytes below 0x80 are ASCII characters only).
 _ILLEGAL_BYTES = bytes(code for code in range(128) if ILLEGAL_CHARACTERS_RE.match(chr(code)))
@@ -282,7 +285,7 @@ def _safe_title(name: str) -> str:
 
 def cell_ref(column: int, row: int) -> str:
     """1-based column and row → "C12"."""
-    return f"{get_column_letter(column)}{row}"
+    return f"{xl_col_to_name(column - 1)}{row}"
 
 
 @dataclass
@@ -317,6 +320,8 @@ class Book:
 
     def _cells(self, sheet: str) -> tuple[list[list[Any]], set[tuple[int, int]]]:
         if sheet in self._formula_sheets:
+            from openpyxl import load_workbook  # only for sheets with formulas: slow to import
+
             book = load_workbook(self.path, read_only=True, data_only=False, rich_text=False)
             try:
                 rows, formulas = [], set()

@@ -56,10 +56,11 @@ class ProtocolPath:
 
 @dataclass(frozen=True)
 class SourceFiles:
-    """The files of the protocol's `type: file` sources (exports from databases)."""
+    """The files of the protocol's `type: file` and `type: suggestions` sources (exports from
+    databases, readers' suggestions) and the kept pages of its `type: citations` sources."""
 
     def describe(self) -> str:
-        return "the protocol's file sources and the kept pages of its citations sources"
+        return "the protocol's file and suggestions sources and the kept pages of its citations sources"
 
 
 Input = Union[Output, Ledger, ProtocolPath, SourceFiles]
@@ -102,11 +103,14 @@ SCREENED = Output("screen", "screened.csv")
 INCLUDED = Output("screen", "included.csv")
 CODES = Output("code", "codes.csv")
 EXTRACTION = Output("code", "extraction.csv")
+DEFINITIONS = Output("code", "definitions.csv")
+COVERAGE = Output("code", "coverage.csv")
 
 SCREENING_LEDGER = Ledger("screening.csv")
 DEDUPE_LEDGER = Ledger("dedupe.csv")
 CODING_LEDGER = Ledger("coding.csv")
 EXTRACTION_LEDGER = Ledger("extraction.csv")
+DEFINITIONS_LEDGER = Ledger("definitions.csv")
 
 CODEBOOK = ProtocolPath("codebook")
 FULLTEXT = ProtocolPath("coding.fulltext", folder=True)
@@ -132,19 +136,27 @@ STAGE_TABLE: tuple[Stage, ...] = (
           summary="apply the criteria and the reviewers' decisions",
           workbooks=("screening_conflicts.xlsx?", "screening_<phase>_<reviewer>.xlsx?")),
     Stage("code", "04_code",
-          reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER),
-          writes=("proposals.csv", "codes.csv", "extraction.csv", "conflicts.csv?", "fulltext_files.csv?"),
+          reads=(INCLUDED, CODEBOOK, FULLTEXT, CODING_LEDGER, EXTRACTION_LEDGER, DEFINITIONS_LEDGER),
+          writes=("proposals.csv", "codes.csv", "extraction.csv", "definitions.csv", "coverage.csv", "conflicts.csv?",
+                  "fulltext_files.csv?"),
           sections=("codebook", "coding"),
           summary="propose codes with evidence for the included works; apply the coders' codes",
           needs="codebook",
           workbooks=("coding.xlsx",)),
     Stage("synthesize", "05_synthesis",
-          reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, CODEBOOK, PREVIOUS_VERSION),
+          reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, DEFINITIONS, COVERAGE,
+                 CODEBOOK, PREVIOUS_VERSION),
           writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "prisma.docx", "figures/*",
                   "catalogue.md", "catalogue.html", "included.ris", "included.bib", "included.csl.json",
                   "screened.ris", "screened.bib", "asreview.csv", "report.md", "report.docx"),
           sections=("research_questions", "screening", "codebook", "synthesis"),
           summary="PRISMA counts checked, then tables, diagram, charts, catalogue, exports, report"),
+    Stage("publish", "06_site",
+          reads=(INCLUDED, CODES, DEDUPE_RECORDS, CODEBOOK),
+          writes=("index.html", "updates.html", "feed.xml", "site.css", "site.js"),
+          sections=("title", "sources", "codebook", "site"),
+          summary="the included works as a static web site: by category and year, searchable, "
+                  "with an update history and an Atom feed of the latest run's additions"),
 )
 
 STAGE_FOLDERS: dict[str, str] = {stage.name: stage.folder for stage in STAGE_TABLE}
@@ -188,7 +200,7 @@ def markdown_table(table: tuple[Stage, ...] = STAGE_TABLE) -> str:
             return f"`{item.describe()}`"
         if isinstance(item, ProtocolPath):
             return f"the `{item.key}` {'folder (every file in it)' if item.folder else 'file'}"
-        return "the exports named by `type: file` sources, the kept iterations of `type: citations` sources"
+        return "the exports named by `type: file` and `type: suggestions` sources, the kept iterations of `type: citations` sources"
 
     rows = ["| stage | folder | reads | writes | workbooks for people (`data/<id>/workbooks/`) | protocol sections |",
             "|---|---|---|---|---|---|"]

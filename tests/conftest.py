@@ -54,7 +54,9 @@ ROOT = Path(__file__).parents[1]
 
 def copy_demo(target: Path) -> Path:
     """A copy of the demo review (its protocols and data/demo/) at `target`, without the copies
-    `slr search` keeps of earlier imports (folders next to the files), as a fresh clone has it."""
+    `slr search` keeps of earlier imports (folders next to the files): every file is imported in
+    the test's own run, as in a review's first run. (The demo's committed kept copies date its two
+    runs for the published site; tests/report/test_site_browser.py keeps them.)"""
     import shutil
 
     def kept_copies(folder: str, names: list[str]) -> list[str]:
@@ -71,3 +73,22 @@ def _writes_not_confined() -> Iterator[None]:
     confine_writes(None)
     yield
     confine_writes(None)
+
+
+@pytest.fixture(scope="session")
+def demo_two_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo run end to end once, *with* its committed kept copies, which date its two runs
+    (2026-11-20 and 2026-12-01, data/demo/imports/PROVENANCE.md): the published site then has new
+    marks, an update history of two runs and a feed of the second run's additions. Without what
+    `make demo` leaves in data/demo/ (workbooks, their key), as a fresh clone has it."""
+    import shutil
+
+    from pipeline.cli import main
+
+    root = tmp_path_factory.mktemp("demo_two_runs")
+    shutil.copytree(ROOT / "config", root / "config")
+    shutil.copytree(ROOT / "data" / "demo", root / "data" / "demo",
+                    ignore=lambda folder, names: [n for n in names if Path(folder).name == "demo"
+                                                  and n in ("workbooks", ".workbook_key")])
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "run", "--offline"]) == 0
+    return root

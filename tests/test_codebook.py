@@ -27,7 +27,7 @@ def test_every_theme_of_the_study_is_there_and_every_code_has_a_pattern() -> Non
         assert code.definition.strip(), f"{rq}.{theme}.{name} has no definition"
         assert any(t.strip() for t in code.terms) or code.regex, f"{rq}.{theme}.{name} has no pattern"
     assert sum(1 for _ in book.codes()) == 64
-    assert book.version == "1.0"
+    assert book.version == "1.1"
 
 
 def test_field_vocabulary_is_covered() -> None:

@@ -200,3 +200,13 @@ def test_bulk_writing_gives_the_same_file_as_xlsxwriters_own(tmp_path: Path, mon
         assert one.namelist() == other.namelist()
         differ = [name for name in one.namelist() if name != "docProps/core.xml" and one.read(name) != other.read(name)]
     assert differ == []
+
+
+def test_illegal_characters_copy_matches_openpyxl() -> None:
+    """sheets.py copies openpyxl's pattern so that writing a workbook does not import openpyxl."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as theirs
+
+    from pipeline.sheets import ILLEGAL_CHARACTERS_RE as ours
+
+    assert ours.pattern == theirs.pattern
+    assert ours.sub("", "a\x00b\x0bc\x1fd\te\nf") == "abcd\te\nf"

@@ -13,16 +13,18 @@ from pipeline.store import STAGES
 
 
 def test_the_run_order_follows_the_reads() -> None:
-    assert [stage.name for stage in ordered_stages()] == ["search", "dedupe", "screen", "code", "synthesize"]
-    # Declared in reverse, the order comes out the same: it is derived, not written.
+    assert [stage.name for stage in ordered_stages()] == ["search", "dedupe", "screen", "code", "synthesize", "publish"]
+    # Declared in reverse, every stage still comes after the stages it reads: the order is derived,
+    # not written. Only stages that read nothing of each other follow the table (publish reads no
+    # file of synthesize, so reversed it comes first).
     assert [s.name for s in ordered_stages(tuple(reversed(STAGE_TABLE)))] == \
-        ["search", "dedupe", "screen", "code", "synthesize"]
+        ["search", "dedupe", "screen", "code", "publish", "synthesize"]
 
 
 def test_every_stage_has_a_runner_and_a_folder() -> None:
     assert set(STAGE_RUNNERS) == {stage.name for stage in STAGE_TABLE}
     assert STAGES == {"search": "01_search", "dedupe": "02_dedupe", "screen": "03_screen", "code": "04_code",
-                      "synthesize": "05_synthesis"}
+                      "synthesize": "05_synthesis", "publish": "06_site"}
     assert WORKS.describe() == "02_dedupe/works.csv" and INCLUDED.stage == "screen"
 
 

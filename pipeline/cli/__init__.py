@@ -22,7 +22,7 @@ from .common import context as _context, state as _state
 
 app = typer.Typer(
     name="slr",
-    help="Run a systematic literature review: search → dedupe → screen → code → synthesize.\n\n"
+    help="Run a systematic literature review: search → dedupe → screen → code → synthesize → publish.\n\n"
          "Example: slr --root myreview search",
     no_args_is_help=True,
     add_completion=True,
@@ -122,6 +122,9 @@ def run(
     workbook = ctx.store.stage_dir("synthesize") / "synthesis.xlsx"
     if workbook.exists():
         typer.echo(f"Synthesis: {ctx.store.relative(workbook)}")
+    site = ctx.store.stage_dir("publish") / "index.html"
+    if site.exists():
+        typer.echo(f"Site: {ctx.store.relative(site)}")
 
 
 @app.command()
@@ -154,8 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-from . import code as _code, dedupe as _dedupe, fulltext as _fulltext, screen as _screen, snowball as _snowball  # noqa: E402
-from . import synthesize as _synthesize  # noqa: E402
+from . import code as _code, dedupe as _dedupe, fulltext as _fulltext, publish as _publish, screen as _screen  # noqa: E402
+from . import snowball as _snowball, synthesize as _synthesize  # noqa: E402
 
 app.add_typer(_dedupe.app, name="dedupe")
 app.add_typer(_screen.app, name="screen")
@@ -163,6 +166,7 @@ app.add_typer(_code.app, name="code")
 app.add_typer(_fulltext.app, name="fulltext")
 app.command("synthesize")(_synthesize.synthesize)
 app.command("snowball")(_snowball.snowball)
+app.command("publish")(_publish.publish)
 
 
 if __name__ == "__main__":

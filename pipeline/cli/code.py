@@ -27,6 +27,12 @@ def code(typer_ctx: typer.Context) -> None:
     typer.echo(f"{s.works} included works: {s.proposed} codes proposed, {s.codes} codes standing "
                f"({s.human_themes} themes coded by people); {s.fulltexts} full texts matched, "
                f"{s.unmatched_files} files unmatched or unreadable → {ctx.store.relative(s.folder)}/")
+    if s.evidence:
+        e = s.evidence
+        typer.echo(f"  evidence: {e['cells']} cells, {e['title_percent']}% the source's title itself, "
+                   f"{e['prose_percent']}% a sentence of its prose; {e['rejected_percent']}% of the "
+                   f"{e['reviewed_proposals']} proposals coders reviewed were rejected; "
+                   f"{s.definitions} definitional sentences in {e['works_with_definitions']} works")
     if s.conflicts:
         typer.echo(f"  {s.conflicts} themes where coders disagree: see the Conflicts sheet of "
                    f"{ctx.store.relative(s.workbook)}; "
@@ -55,6 +61,9 @@ def import_(
                f"{s.added} and {s.issuers_added} new or changed added to the ledgers. Run `slr code` to apply them.")
     for path, n in s.not_decided.items():
         typer.echo(f"  {path}: {n} row(s) deleted since export: not coded, they come back in the next workbook")
+    if s.definitions_added:
+        typer.echo(f"  {s.definitions_added} definition(s) confirmed, edited, rejected or added "
+                   "(data/<id>/ledger/definitions.csv)")
 
 
 @app.command()

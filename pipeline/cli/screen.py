@@ -113,9 +113,9 @@ def status() -> None:
     """PRISMA counts of screening, and per stage the figures to decide when to stop screening.
 
     Stopping figures: works screened by people, relevant found, estimated recall (from the
-    ranker's estimate of the relevant works left), a 95 % lower bound on recall (rule of three
-    over the irrelevant decisions since the last relevant one) and the knee method; each with
-    its method, for the report.
+    share of relevant works since the second-last relevant decision), a 95 % lower bound on
+    recall (rule of three over the irrelevant decisions since the last relevant one) and the
+    knee method; each with its method, for the report.
 
     Example: slr -c config/demo.yaml screen status
     """

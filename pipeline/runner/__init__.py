@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # for readers and type checkers; at run time these load on fi
     from .code import CodeSummary, run_code, run_code_agreement, run_code_import
     from .dedupe import DedupeSummary, run_dedupe, run_dedupe_import
     from .init import init_review
+    from .publish import PublishSummary, run_publish
     from .screen import ScreenSummary, run_screen, run_screen_agreement, run_screen_import, screen_status
     from .search import SearchSummary, run_search
     from .simulate import run_simulate
@@ -38,6 +39,7 @@ _LAZY = {
     "CodeSummary": "code", "run_code": "code", "run_code_agreement": "code", "run_code_import": "code",
     "DedupeSummary": "dedupe", "run_dedupe": "dedupe", "run_dedupe_import": "dedupe",
     "init_review": "init",
+    "PublishSummary": "publish", "run_publish": "publish",
     "ScreenSummary": "screen", "run_screen": "screen", "run_screen_agreement": "screen",
     "run_screen_import": "screen", "screen_status": "screen",
     "SearchSummary": "search", "run_search": "search",
@@ -81,6 +83,11 @@ def _synthesize(ctx: Context, offline: bool) -> Any:
     return run_synthesize(ctx)
 
 
+def _publish(ctx: Context, offline: bool) -> Any:
+    from .publish import run_publish
+    return run_publish(ctx)
+
+
 #: Stage name (pipeline/stage_table.py) → how `slr run` runs it: runner(ctx, offline).
 STAGE_RUNNERS: dict[str, Callable[[Context, bool], Any]] = {
     "search": _search,
@@ -88,6 +95,7 @@ STAGE_RUNNERS: dict[str, Callable[[Context, bool], Any]] = {
     "screen": _screen,
     "code": _code,
     "synthesize": _synthesize,
+    "publish": _publish,
 }
 
 

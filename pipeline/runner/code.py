@@ -26,6 +26,10 @@ from ..roundtrip import (ExportInfo, check_export, check_rows, new_ledger_rows, 
 from ..sheets import Column, Sheet, column_ref, open_workbook, read_sheet, write_workbook
 from ..stage_table import INCLUDED
 from ..sources.fulltext import match_fulltexts
+from ..stages.code.coverage import coverage
+from ..stages.code.definitions import DEFINITION_LEDGER, apply_coders, find_definitions
+from ..stages.code.quality import evidence_measures
+from .code_definitions import DEFINITIONS_SHEET, definitions_sheet, read_definitions
 from ..stages.code import (CONSENSUS, LEDGER_COLUMNS, agreement, autocode, awaiting_second_coder, conflicts,
                            final_codes, follow_works, latest_human)
 from ..store import append_ledger, read_csv, sha256_file, write_csv
@@ -34,9 +38,13 @@ from .workbooks import FilledWorkbook, keep_unimported
 
 STAGE = "code"
 CODING_SHEET, EXTRACTION_SHEET, CODES_SHEET, CONFLICTS_SHEET = "Coding", "Extraction", "Codes", "Conflicts"
-EXTRACTION_FIELDS = ("issuer", "country", "platform", "assessment", "award", "credits", "stacking", "portability",
+EXTRACTION_FIELDS = ("issuer", "definition", "purposes", "country", "platform", "assessment", "award", "credits", "stacking", "portability",
                      "quality_assurance", "framework_level", "cost", "stakeholders", "source")
 EXTRACTION_LEDGER = (*EXTRACTION_FIELDS, "coder", "time", "workbook", "workbook_checksum")
+#: Case-study fields added after workbooks were first handed out (issue 18): an Extraction sheet
+#: without them is still read (the fields count as empty), so a workbook filled before is not refused.
+EXTRACTION_ADDED = ("definition", "purposes")
+EXTRACTION_REQUIRED = [name for name in EXTRACTION_FIELDS if name not in EXTRACTION_ADDED]
 WORKBOOK = "coding.xlsx"
 
 
@@ -52,6 +60,8 @@ class CodeSummary:
     awaiting_second_coder: int
     folder: Path
     workbook: Path
+    definitions: int = 0
+    evidence: dict[str, Any] | None = None
 
 
 def _codebook(ctx: Context) -> Codebook:
@@ -105,6 +115,13 @@ def run_code(ctx: Context) -> CodeSummary:
         conflicts_path.unlink()  # an output: no conflicts left, no file
     write_csv(stage_dir / "proposals.csv", proposed)
     write_csv(stage_dir / "codes.csv", codes)
+    definitions = apply_coders(find_definitions(works, book, found.texts if found else None),
+                               _ledger(ctx, "definitions.csv")[0], book, set(works["work_id"]))
+    write_csv(stage_dir / "definitions.csv", definitions)
+    measured = evidence_measures(works, proposed, codes, human)
+    measured["works_with_definitions"] = int(definitions["work_id"].nunique())
+    covered = coverage(works, found.texts if found else None, ctx.protocol.screening.geography)
+    write_csv(stage_dir / "coverage.csv", covered)
     latest_extraction = _latest_extraction(extraction)
     write_csv(stage_dir / "extraction.csv", latest_extraction)
     if found is not None:
@@ -114,7 +131,8 @@ def run_code(ctx: Context) -> CodeSummary:
                       record_ids=tuple("" if pd.isna(v) else str(v) for v in works["record_ids"]))
     extra = [_conflicts_sheet(disputed)] if len(disputed) else []
     write_workbook(workbook_path, [_coding_sheet(works, codes, book), _extraction_sheet(latest_extraction),
-                                   _codes_sheet(book), *extra, *info.sheets(workbook_key(ctx.store.data_dir))])
+                                   _codes_sheet(book), definitions_sheet(definitions, works), *extra,
+                                   *info.sheets(workbook_key(ctx.store.data_dir))])
     counts: dict[str, Any] = {
         "works": len(works), "codebook_version": book.version, "proposed_codes": len(proposed), "codes": len(codes),
         "codes_per_rq": {str(k): int(v) for k, v in codes.groupby("rq").size().items()},
@@ -124,12 +142,18 @@ def run_code(ctx: Context) -> CodeSummary:
         "fulltext_files_unmatched": int((found.files["status"] != "matched").sum()) if found else 0,
         "human_coded_themes": len(human), "conflicts": len(disputed), "awaiting_second_coder": waiting,
         "issuers_extracted": len(latest_extraction),
+        "definitions": len(definitions), "works_with_definitions": int(definitions["work_id"].nunique()),
+        "evidence": measured,
+        "coverage": {"works_with_region": int(covered["regions"].notna().sum()),
+                     "region_from_full_text": int(covered["geography_from"].str.contains("full text").sum()),
+                     "quality_unrated": int((covered["quality_level"] == "unrated").sum())},
     }
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return CodeSummary(works=len(works), proposed=len(proposed), codes=len(codes),
                        fulltexts=counts["fulltexts_matched"], unmatched_files=counts["fulltext_files_unmatched"],
                        human_themes=len(human), conflicts=len(disputed), awaiting_second_coder=waiting,
-                       folder=stage_dir, workbook=workbook_path)
+                       folder=stage_dir, workbook=workbook_path, definitions=len(definitions),
+                       evidence=measured)
 
 
 def _coding_sheet(works: pd.DataFrame, codes: pd.DataFrame, book: Codebook) -> Sheet:
@@ -197,24 +221,33 @@ class CodeImportSummary:
     issuers_added: int
     #: Rows deleted from the Coding sheets since export, per file: not coded (they come back).
     not_decided: dict[Path, int] = field(default_factory=dict)
+    definitions_added: int = 0
+
+
+DEFINITION_KEY, DEFINITION_COMPARE = ["definition_id", "coder"], ["decision", "definition", "family"]
 
 
 def coding_workbook(ctx: Context, path: Path) -> FilledWorkbook:
-    """The coding workbook, with how to tell which coded rows and extraction rows the ledgers lack."""
+    """The coding workbook, with how to tell which coded, extraction and definition rows the ledgers lack."""
     def entries(book_path: Path) -> list[dict[str, Any]]:
-        codes, issuers, _ = _read_coding(ctx, book_path, "", "")
-        return [*({**r, "_ledger": "coding"} for r in codes), *({**r, "_ledger": "extraction"} for r in issuers)]
+        codes, issuers, definitions, _ = _read_coding(ctx, book_path, "", "")
+        return [*({**r, "_ledger": "coding"} for r in codes), *({**r, "_ledger": "extraction"} for r in issuers),
+                *({**r, "_ledger": "definitions"} for r in definitions)]
 
     def unimported(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         coding, _ = _ledger(ctx, "coding.csv")
         extraction, _ = _ledger(ctx, "extraction.csv")
+        kept, _ = _ledger(ctx, "definitions.csv")
         # The coder is named on the import's command line: a row any coder imported counts.
         return (unimported_rows(coding, [r for r in rows if r["_ledger"] == "coding"],
                                 key=["work_id", "rq", "theme", "coder"], compare=["codes", "evidence"], loose=["coder"])
                 + unimported_rows(extraction, [r for r in rows if r["_ledger"] == "extraction"],
-                                  key=["issuer", "source"], compare=list(EXTRACTION_FIELDS)))
+                                  key=["issuer", "source"], compare=list(EXTRACTION_FIELDS))
+                + unimported_rows(kept, [r for r in rows if r["_ledger"] == "definitions"],
+                                  key=DEFINITION_KEY, compare=DEFINITION_COMPARE, loose=["coder"]))
 
-    typed = {CODING_SHEET: ("reviewed",), EXTRACTION_SHEET: EXTRACTION_FIELDS}
+    typed = {CODING_SHEET: ("reviewed",), EXTRACTION_SHEET: EXTRACTION_FIELDS,
+             DEFINITIONS_SHEET: ("decision", "definition", "family")}
     return FilledWorkbook(path, entries, unimported, typed, "slr code import --coder NAME")
 
 
@@ -230,11 +263,13 @@ def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImpor
     now = ctx.clock().isoformat()
     code_rows: list[dict[str, Any]] = []
     issuer_rows: list[dict[str, Any]] = []
+    definition_rows: list[dict[str, Any]] = []
     deleted: dict[Path, int] = {}
     for path in files:
-        codes, issuers, missing = _read_coding(ctx, Path(path), coder, now)
+        codes, issuers, definitions, missing = _read_coding(ctx, Path(path), coder, now)
         code_rows += codes
         issuer_rows += issuers
+        definition_rows += definitions
         if missing:
             deleted[Path(path)] = len(missing)
     added = append_ledger(ctx.store.ledger_dir / "coding.csv", list(LEDGER_COLUMNS), lambda ledger: new_ledger_rows(
@@ -242,15 +277,20 @@ def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImpor
     added_issuers = append_ledger(ctx.store.ledger_dir / "extraction.csv", list(EXTRACTION_LEDGER),
                                   lambda extraction: new_ledger_rows(extraction, issuer_rows, key=["issuer", "source"],
                                                                      compare=list(EXTRACTION_FIELDS)))
+    added_definitions = append_ledger(ctx.store.ledger_dir / "definitions.csv", list(DEFINITION_LEDGER),
+                                      lambda kept: new_ledger_rows(kept, definition_rows, key=DEFINITION_KEY,
+                                                                   compare=DEFINITION_COMPARE))
     return CodeImportSummary(files=len(files), themes=len(code_rows), added=len(added), issuers=len(issuer_rows),
-                             issuers_added=len(added_issuers), not_decided=deleted)
+                             issuers_added=len(added_issuers), not_decided=deleted,
+                             definitions_added=len(added_definitions))
 
 
-def _read_coding(ctx: Context, path: Path, coder: str,
-                 now: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
-    """Every coded row and extraction row of a coding workbook, checked; and the rows deleted."""
+def _read_coding(ctx: Context, path: Path, coder: str, now: str) -> tuple[
+        list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Every coded, extraction and definition row of a coding workbook, checked; and the rows deleted."""
     book = _codebook(ctx)
     works, _ = _included(ctx)
+    known = set(works["work_id"])
     allowed = {theme_column(rq, theme): list(t.codes) for rq, theme, t in book.themes()}
     wb = open_workbook(path)
     info = read_export_info(path, wb, workbook_key(ctx.store.data_dir))
@@ -262,9 +302,10 @@ def _read_coding(ctx: Context, path: Path, coder: str,
     codes = _coded(path, frame, allowed, stamp)
     for row in codes:
         row["record_ids"] = signed.get(row["work_id"]) or row.get("record_ids")
-    issuers = _issuers(path, read_sheet(path, EXTRACTION_SHEET, required=list(EXTRACTION_FIELDS), book=wb),
-                       set(works["work_id"]), stamp)
-    return codes, issuers, missing
+    issuers = _issuers(path, read_sheet(path, EXTRACTION_SHEET, required=EXTRACTION_REQUIRED, book=wb),
+                       known, stamp)
+    definitions = read_definitions(path, wb, known, stamp)
+    return codes, issuers, definitions, missing
 
 
 def _coded(path: Path, frame: pd.DataFrame, allowed: dict[str, list[str]], stamp: dict[str, Any]) -> list[dict[str, Any]]:
@@ -296,7 +337,8 @@ def _issuers(path: Path, frame: pd.DataFrame, known: set[str], stamp: dict[str, 
     rows = []
     for record in frame.to_dict("records"):
         where = f'{path}, sheet "{EXTRACTION_SHEET}"'
-        values = {name: (str(record[name]).strip() if record[name] is not None else None) for name in EXTRACTION_FIELDS}
+        values = {name: (str(record[name]).strip() if record.get(name) is not None else None)
+                  for name in EXTRACTION_FIELDS}
         if not any(values.values()):
             continue
         if not values["issuer"]:

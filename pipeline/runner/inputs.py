@@ -68,7 +68,7 @@ def _paths(ctx: Context, item: Input) -> Iterator[tuple[Path, bool]]:
             yield _under_root(ctx, Path(value)), item.folder
     elif isinstance(item, SourceFiles):
         for source in ctx.protocol.sources:
-            if getattr(source, "type", None) == "file":
+            if getattr(source, "type", None) in ("file", "suggestions"):  # suggestions are a file too
                 yield _under_root(ctx, Path(source.path)), False
             elif getattr(source, "type", None) == "citations":
                 # `slr snowball` keeps its iterations here; search rebuilds their records from them.

@@ -19,7 +19,6 @@ from ..config import ApiSource, FileSource
 from ..errors import PipelineError, SourceError
 from ..records import make_records
 from ..sources import read_source_file
-from ..sources.api import run_api_source
 from ..stages.search import combine_records, new_since_last_run, search_log
 from ..store import copy_file, read_csv, sha256_file, write_csv, write_json
 from .context import Context, run_id_for
@@ -126,7 +125,7 @@ def _import_file(ctx: Context, source: FileSource, run_id: str) -> tuple[pd.Data
     warnings = parsed.warnings + warnings
     searched_on = source.searched_on.isoformat() if source.searched_on else meta["imported_at"][:10]
     row = {
-        "source": source.name, "type": "file", "database": source.database, "platform": source.platform,
+        "source": source.name, "type": source.type, "database": source.database, "platform": source.platform,
         "query": source.query, "filters": None, "searched_on": searched_on, "run_id": meta["run_id"],
         "reported_total": None, "records_found": parsed.found if parsed.found is not None else len(parsed.records),
         "records_read": len(frame), "pages": None, "retries": None, "errors": None, "complete": True,
@@ -139,6 +138,8 @@ def _import_file(ctx: Context, source: FileSource, run_id: str) -> tuple[pd.Data
 def _search_api(ctx: Context, source: ApiSource, run_id: str, offline: bool) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Query one API source (or rebuild it from kept pages) into records and a search-log row."""
     with ctx.track(source.name) as report:
+        from ..sources.api import run_api_source  # requests and the connectors: only for API sources
+
         run = run_api_source(source, ctx.store.raw_dir(source.name), run_id=run_id, offline=offline, progress=report)
     ids = [raw.get("_id") for raw in run.records]
     frame, warnings = make_records(run.records, source=source.name, source_query=source.query, native_ids=ids,

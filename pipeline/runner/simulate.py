@@ -2,8 +2,9 @@
 
 Reads a CSV with a title and/or abstract and a label per row (a SYNERGY dataset, an ASReview
 export, a past review's screening), replays it with `stages.rank.simulate` and writes to the
-output folder: recall_curve.csv (screened, found, recall, and the estimated recall `slr screen
-status` would have shown at that point) and .png, order.csv (who came when) and figures.json
+output folder: recall_curve.csv (screened, found, recall, the estimated recall `slr screen
+status` would have shown at that point, and model_estimated_recall, the ranker's own figure it
+showed before issue 17) and .png, order.csv (who came when) and figures.json
 (WSS@95, WSS@100, recall at 10 %, RRF@10, with the settings that produced them).
 """
 

@@ -24,7 +24,10 @@ from ..report.figures import bar_chart, heatmap, stacked_years
 from ..report.flow import prisma_figure
 from ..report.prisma_docx import write_prisma_docx
 from ..sheets import Column, Sheet, write_workbook
-from ..stage_table import CODES, EXTRACTION, INCLUDED, SCREENED, SEARCH_LOG, WORKS, Output
+from ..report.citations import Citations
+from ..stage_table import CODES, COVERAGE, DEFINITIONS, EXTRACTION, INCLUDED, SCREENED, SEARCH_LOG, WORKS, Output
+from ..stages.code.definitions import compare_elements
+from ..stages.synthesis import cases, findings, narrative
 from ..stages.synthesis import tables as T
 from ..stages.synthesis.catalogue import catalogue_html, catalogue_markdown
 from ..stages.synthesis.prisma import check, prisma
@@ -33,7 +36,8 @@ from ..store import atomic_path, read_csv, write_csv, write_json, write_text
 from .context import Context
 
 STAGE = "synthesize"
-EXTRACTION_FIELDS = ("country", "platform", "assessment", "award", "credits", "stacking", "portability",
+# `definition` and `purposes` (the study's first case-study items) are compared when the extraction has them.
+EXTRACTION_FIELDS = ("definition", "purposes", "country", "platform", "assessment", "award", "credits", "stacking", "portability",
                      "quality_assurance", "framework_level", "cost", "stakeholders", "source")
 
 
@@ -83,6 +87,8 @@ def _inputs(ctx: Context) -> dict[str, Any]:
         "codes": codes if codes is not None else pd.DataFrame(columns=["work_id", "rq", "theme", "code", "evidence",
                                                                        "confidence"]),
         "extraction": _read(ctx, EXTRACTION, required=False),
+        "definitions": _read(ctx, DEFINITIONS, required=False),
+        "coverage": _read(ctx, COVERAGE, required=False),
         "codebook": book,
     }
 
@@ -99,20 +105,34 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     previous_sources = folder / "tables" / "sources.csv"
     previous = set(read_csv(previous_sources)["work_id"]) if previous_sources.exists() else None
 
-    sources = T.sources(included, data["screened"])
+    sources = T.sources(included, data["screened"], data["coverage"])
+    citations = Citations(to_csl_json(included))
     extraction = data["extraction"] if data["extraction"] is not None else pd.DataFrame(columns=["issuer", *EXTRACTION_FIELDS])
-    issuers, compare = T.issuers(extraction, EXTRACTION_FIELDS)
+    client = ctx.protocol.synthesis.client
+    issuers, compare = T.issuers(extraction, EXTRACTION_FIELDS, book.vocabulary if book else {}, client)
     sheets: dict[str, pd.DataFrame] = {"Sources": sources}
+    sections: list[str] = []
     if book is not None:
         sheets["Coding matrix"] = T.coding_matrix(included, codes, book)
         for rq in book.research_questions:
-            sheets[rq] = T.rq_summary(rq, included, codes, book)
+            sheets[rq] = T.rq_summary(rq, included, codes, book, cite=citations.cite)
+        found = data["definitions"] if data["definitions"] is not None else pd.DataFrame(columns=["work_id"])
+        found = found[found["work_id"].isin(set(included["work_id"]))]
+        sheets["Definitions"] = T.definitions_table(found, book, citations.cite)
+        sheets["Definition elements"] = compare_elements(found, book, {w: citations.label(w) for w in found["work_id"]})
+        sheets["Findings"] = findings.findings(book, included, codes, citations.cite)
+        moving = findings.directions(sheets["Findings"])
+        sections = (narrative.definitions_section(sheets["Definitions"], sheets["Definition elements"])
+                    + narrative.findings_section(sheets["Findings"], moving)
+                    + narrative.cases_section(issuers, compare, client)
+                    + narrative.recommendations_section(
+                        cases.prompts(compare, moving[moving["trend"] == "rising"], book), client))
     sheets["Issuers"] = issuers
     sheets["Issuers compared"] = compare
     sheets["By year"] = T.by_year(sources)
     sheets["By region"] = T.by_region(sources)
     sheets["By type"] = T.by_type(sources)
-    sheets["Gaps"] = T.gaps(included, codes, book, sources) if book is not None else pd.DataFrame()
+    sheets["Gaps"] = T.gaps(included, codes, book, sources, citations.cite) if book is not None else pd.DataFrame()
     sheets["PRISMA"] = pd.DataFrame(flow.rows(), columns=["section", "item", "count"])
     sheets["Search log"] = data["search_log"]
     sheets["Protocol"] = T.protocol_table(ctx.protocol, book)
@@ -137,10 +157,11 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     rq_tables = {rq: sheets[rq] for rq in (book.research_questions if book else {})}
     report = report_markdown(protocol=ctx.protocol, search_log=data["search_log"], p=flow, rq_tables=rq_tables,
                              gaps=sheets["Gaps"], sources=sources, codebook_version=book.version if book else None,
-                             issuers=issuers, compared=compare)
+                             issuers=issuers, compared=compare, sections=sections,
+                             references=citations.references())
     write_text(folder / "report.md", report)
     with atomic_path(folder / "report.docx") as tmp:
-        markdown_to_docx(report, folder, tmp)
+        markdown_to_docx(report, folder, tmp, paper=ctx.protocol.synthesis.paper)
     counts = {"included": len(included), "sheets": {k: len(v) for k, v in sheets.items()},
               "prisma": {k: v for k, v in asdict(flow).items() if k != "notes"}}
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))

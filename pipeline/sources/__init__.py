@@ -58,7 +58,11 @@ def read_source_file(source: FileSource) -> tuple[ParsedFile, str]:
     fmt = source.resolved_format() or sniff_format(path, source.encoding)
     if fmt not in IMPORTERS:
         raise InputError(f'{source.name}: unknown format "{fmt}"', hint=f"one of: {', '.join(FILE_FORMATS)}")
-    parsed = IMPORTERS[fmt](path, source if fmt == source.format else _with_format(source, fmt))
+    if getattr(source, "type", "file") == "suggestions":  # readers' suggestions: a table with checks of its own
+        from .suggestions import read as importer
+    else:
+        importer = IMPORTERS[fmt]
+    parsed = importer(path, source if fmt == source.format else _with_format(source, fmt))
     if not parsed.records:
         raise InputError(f"{source.name}: no records found in {path} (read as {fmt})",
                          hint="check that the file is an export in that format, or set format: in the protocol")

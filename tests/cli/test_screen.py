@@ -42,12 +42,14 @@ def test_screen_applies_the_example_decisions_and_proposals(review: Path, capsys
     assert slr(review, "screen") == 0
     # 5 Observatory titles await a reviewer: their language, detected from a short title, is not sure
     # ("Europass Digital Credentials": English 0.45); the 6th awaits its full-text decision.
-    assert capsys.readouterr().out.startswith("738 works: awaiting 6, excluded 507, included 225 → outputs/demo/03_screen/")
+    assert capsys.readouterr().out.startswith("739 works: awaiting 6, excluded 507, included 226 → outputs/demo/03_screen/")
     table = pd.read_csv(review / "outputs" / "demo" / "03_screen" / "screened.csv", dtype=str).set_index("work_id")
     decided_by = table["title_abstract_decided_by"].value_counts().to_dict()
     # 8 works screened by ana and bo (data/demo/ledger/screening.csv): 6 agreed (ana+bo), 1
-    # disagreement resolved by consensus, 1 include/maybe (both send the work on); 725 by criteria.
-    assert decided_by == {"criteria": 725, "ana+bo": 7, "consensus (resolution)": 1}
+    # disagreement resolved by consensus, 1 include/maybe (both send the work on); 726 by criteria
+    # (one more than without the readers' suggestions: the suggested review; the other suggestion
+    # joined an Observatory work at dedupe).
+    assert decided_by == {"criteria": 726, "ana+bo": 7, "consensus (resolution)": 1}
     assert table["title_abstract_decided_by"].isna().sum() == 5
     assert table.loc["Wd372114932c8", "title_abstract_decision"] == "include"
     assert table.loc["W0532939d259d", ["status", "excluded_at", "exclusion_reason"]].tolist() == [
@@ -62,19 +64,20 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     assert slr(review, "screen", "status") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[:6] == [
-        "Title/abstract: 738 works screened, 506 excluded, 227 sought, 5 awaiting, 0 in conflict",
+        "Title/abstract: 739 works screened, 506 excluded, 228 sought, 5 awaiting, 0 in conflict",
         "    excluded, published before 2018: 278",
         "    excluded, not about micro-credentials: 227",
         "    excluded, not a source type we review: 1",
-        "Full text: 227 sought, 1 not retrieved, 226 assessed, 0 excluded, 1 awaiting, 0 in conflict",
-        "Conflicts: 0; included: 225",
+        "Full text: 228 sought, 1 not retrieved, 227 assessed, 0 excluded, 1 awaiting, 0 in conflict",
+        "Conflicts: 0; included: 226",
     ]
     # Stopping figures: 8 works decided by ana and bo in the example ledger (6 sent on); the
-    # criteria decided 725 (accept_proposals); 5 wait for a person to judge their language.
+    # criteria decided 726 (accept_proposals); 5 wait for a person to judge their language.
     assert lines[6:9] == [
         "Stopping, Title/abstract: 8 works screened by people, 6 relevant found, 5 not yet screened "
-        "(725 decided by the criteria); 0 irrelevant in a row since the last relevant one",
-        "    estimated recall: 0.71 (relevant found / (found + the ranker's estimated remaining); 2.4 estimated remaining)",
+        "(726 decided by the criteria); 0 irrelevant in a row since the last relevant one",
+        "    estimated recall: 0.76 (relevant found / (found + relevant expected among the unscreened at the yield "
+        "since the second-last relevant decision); 1.9 estimated remaining)",
         "    recall at least: — (none: the last screened work was relevant)",
     ]
     assert lines[10].startswith("Stopping, Full text: 4 works screened by people, 3 relevant found, 1 not yet screened")
@@ -82,7 +85,7 @@ def test_status_shows_prisma_counts_with_reasons(review: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert "records_excluded_by_reason: published before 2018 278, not about micro-credentials 227, " \
            "not a source type we review 1" in out
-    assert "status: awaiting 6, excluded 507, included 225" in out
+    assert "status: awaiting 6, excluded 507, included 226" in out
     assert "stopping: title_abstract, full_text (details in outputs/demo/03_screen/manifest.json)" in out
     assert "screen" in STAGE_RUNNERS  # `slr run` screens too
 

@@ -37,12 +37,12 @@ def test_asreview_reads_asreview_csv(demo: dict, tmp_path: Path) -> None:
     path = tmp_path / "asreview.csv"
     to_asreview(demo["screened"], demo["works"]).to_csv(path, index=False)
     records = _records(path)
-    assert len(records) == 738
-    assert records["included"].fillna(-1).value_counts().to_dict() == {0: 507, 1: 225, -1: 6}
-    assert sum(len(json.loads(k)) > 0 for k in records["keywords"]) == 738  # lists are stored as JSON
+    assert len(records) == 739
+    assert records["included"].fillna(-1).value_counts().to_dict() == {0: 507, 1: 226, -1: 6}
+    assert sum(len(json.loads(k)) > 0 for k in records["keywords"]) == 739  # lists are stored as JSON
     authors = [a for cell in records["authors"] for a in json.loads(cell)]
     assert len(authors) == 840 and not [a for a in authors if a != a.strip()]  # no leading space
-    assert _filled(records["url"]) == 409 and _filled(records["abstract"]) == 424
+    assert _filled(records["url"]) == 411 and _filled(records["abstract"]) == 424
 
 
 def test_asreview_reads_labels_from_screened_ris(demo: dict, tmp_path: Path) -> None:
@@ -50,9 +50,9 @@ def test_asreview_reads_labels_from_screened_ris(demo: dict, tmp_path: Path) -> 
     works = demo["works"][demo["works"]["work_id"].isin(set(demo["screened"]["work_id"]))]
     path.write_text(to_ris(works, decisions=screening_notes(demo["screened"])), encoding="utf-8")
     records = _records(path)
-    assert len(records) == 738
-    assert records["included"].fillna(-1).value_counts().to_dict() == {0: 507, 1: 225, -1: 6}
-    assert _filled(records["title"]) == 738 and _filled(records["abstract"]) == 424
+    assert len(records) == 739
+    assert records["included"].fillna(-1).value_counts().to_dict() == {0: 507, 1: 226, -1: 6}
+    assert _filled(records["title"]) == 739 and _filled(records["abstract"]) == 424
 
 
 def _filled(column: pd.Series) -> int:

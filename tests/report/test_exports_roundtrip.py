@@ -1,6 +1,6 @@
 """Exports read back by the readers people use: every field of every demo work, counted per field.
 
-The demo runs offline in a temporary folder (its 738 works are real records: ERIC, Scopus, Embase,
+The demo runs offline in a temporary folder (its 739 works are real records: ERIC, Scopus, Embase,
 PubMed, OpenAlex, arXiv, the Observatory). screened.ris and screened.bib hold every screened work,
 included.csl.json the included ones; each is read back with the library the README names for it
 (rispy, bibtexparser 2 with LaTeX decoding, citeproc-py) and every field is compared with works.csv.
@@ -29,10 +29,12 @@ from pipeline.report.exports import csl_language, screening_notes, to_bibtex, to
 from pipeline.store import read_csv
 
 ROOT = Path(__file__).parents[2]
-#: Non-empty values per field in the demo's 738 works (works.csv), the figures each reader must reach.
-DEMO_FIELDS = {"work_id": 738, "title": 738, "abstract": 424, "authors": 422, "year": 738, "doi": 32, "venue": 32,
-               "volume": 24, "issue": 18, "pages": 21, "publisher": 362, "doc_type": 738, "language": 412,
-               "keywords": 738, "url": 409}
+#: Non-empty values per field in the demo's 739 works (works.csv), the figures each reader must reach.
+#: The readers' suggestions (issue 19) add one work and give two works a DOI and its URL: the
+#: suggested review, and the Observatory's OECD paper that a reviewer merged with its suggestion.
+DEMO_FIELDS = {"work_id": 739, "title": 739, "abstract": 424, "authors": 422, "year": 739, "doi": 34, "venue": 32,
+               "volume": 24, "issue": 18, "pages": 21, "publisher": 362, "doc_type": 739, "language": 412,
+               "keywords": 739, "url": 411}
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +82,14 @@ def survived(works, read_back: dict[str, dict], format_: str, fields=DEMO_FIELDS
 
 def test_demo_has_the_fields_the_audit_counted(demo: dict) -> None:
     works = demo["works"]
-    assert len(works) == 738 and len(demo["screened"]) == 738
+    assert len(works) == 739 and len(demo["screened"]) == 739
     assert {f: int(works[f].notna().sum()) for f in DEMO_FIELDS if f != "doc_type"} == \
         {f: n for f, n in DEMO_FIELDS.items() if f != "doc_type"}
 
 
 def test_screened_ris_keeps_every_field_of_every_work_rispy(demo: dict) -> None:
     entries = rispy.load(demo["folder"] / "screened.ris", encoding="utf-8")
-    assert len(entries) == 738
+    assert len(entries) == 739
     back = {}
     for e in entries:
         pages = "-".join(p for p in (e.get("start_page"), e.get("end_page")) if p) or None
@@ -103,7 +105,7 @@ def test_screened_ris_keeps_every_field_of_every_work_rispy(demo: dict) -> None:
     notes = screening_notes(demo["screened"])
     assert all(e["notes"] == [notes[e["accession_number"]]["label"], notes[e["accession_number"]]["note"]]
                for e in entries)
-    assert Counter(e["notes"][0] for e in entries) == {"ASReview_irrelevant": 507, "ASReview_relevant": 225,
+    assert Counter(e["notes"][0] for e in entries) == {"ASReview_irrelevant": 507, "ASReview_relevant": 226,
                                                       "ASReview_not_seen": 6}
     # M3 only where Zotero has a type field for it, never on JOUR/GEN (Zotero makes it a child note there).
     assert {e["type_of_reference"] for e in entries if "type_of_work" in e} <= {"RPRT", "GOVDOC", "THES", "ELEC"}
@@ -118,7 +120,7 @@ def _bib_entries(path: Path) -> list:
 
 def test_screened_bib_keeps_every_field_of_every_work_bibtexparser(demo: dict) -> None:
     entries = _bib_entries(demo["folder"] / "screened.bib")
-    assert len(entries) == 738
+    assert len(entries) == 739
     notes = screening_notes(demo["screened"])
     back = {}
     for e in entries:
@@ -138,19 +140,19 @@ def test_screened_bib_keeps_every_field_of_every_work_bibtexparser(demo: dict) -
     written, same, diffs = survived(demo["works"], back, "bibtex")
     assert same == written == Counter(DEMO_FIELDS), diffs
     # The entry types the mapping table gives for the works' source types.
-    assert Counter(e.entry_type for e in entries) == {"article": 548, "techreport": 109, "misc": 70, "unpublished": 11}
+    assert Counter(e.entry_type for e in entries) == {"article": 549, "techreport": 109, "misc": 70, "unpublished": 11}
 
 
 def test_included_bib_prints_no_internal_note(demo: dict) -> None:
     text = (demo["folder"] / "included.bib").read_text(encoding="utf-8")
-    assert text.count("@") == 225 and "note = " not in text and "slr work" not in text
-    assert text.count("slr-work-id = ") == 225
+    assert text.count("@") == 226 and "note = " not in text and "slr work" not in text
+    assert text.count("slr-work-id = ") == 226
 
 
 def test_csl_json_keeps_every_field_of_every_work_citeproc(demo: dict) -> None:
     items = json.loads((demo["folder"] / "included.csl.json").read_text(encoding="utf-8"))
-    assert [i["id"] for i in items] == demo["included"]["work_id"].tolist() and len(items) == 225
-    # The 225 included works have no language; all 738 works, written by the same function, do.
+    assert [i["id"] for i in items] == demo["included"]["work_id"].tolist() and len(items) == 226
+    # The 226 included works have no language; all 739 works, written by the same function, do.
     works = demo["works"]
     items = json.loads(to_csl_json(works))
     source = CiteProcJSON(items)
@@ -172,14 +174,14 @@ def test_csl_json_keeps_every_field_of_every_work_citeproc(demo: dict) -> None:
     # CSL wants a language tag: "English", "eng" and "en" are all written (and compared) as "en".
     written, same, diffs = survived(works.assign(language=works["language"].map(csl_language)), back, "csl")
     assert same == written == Counter(DEMO_FIELDS), diffs
-    assert Counter(i.get("language") for i in items) == {"en": 412, None: 326}
+    assert Counter(i.get("language") for i in items) == {"en": 412, None: 327}
     # Every item renders in a real style, and the work id is printed nowhere.
     style = CitationStylesStyle("harvard-cite-them-right", validate=False)
     bibliography = CitationStylesBibliography(style, source, formatter.plain)
     for item in items:
         bibliography.register(Citation([CitationItem(item["id"])]))
     rendered = [str(entry) for entry in bibliography.bibliography()]
-    assert len(rendered) == 738 and not [t for t in rendered if any(i["id"].lower() in t.lower() for i in items[:50])]
+    assert len(rendered) == 739 and not [t for t in rendered if any(i["id"].lower() in t.lower() for i in items[:50])]
 
 
 def test_asreview_csv_follows_asreview_conventions(demo: dict) -> None:
@@ -188,11 +190,11 @@ def test_asreview_csv_follows_asreview_conventions(demo: dict) -> None:
     table = read_csv(demo["folder"] / "asreview.csv")
     assert table.columns.tolist() == ["work_id", "title", "abstract", "authors", "keywords", "year", "doi", "url",
                                       "label_included"]
-    assert len(table) == 738 and table["work_id"].is_unique
+    assert len(table) == 739 and table["work_id"].is_unique
     authors = [name for cell in table["authors"].dropna() for name in cell.split(";")]
     assert authors and not [n for n in authors if n != n.strip()]  # no leading space
-    assert int(table["keywords"].notna().sum()) == 738 and int(table["url"].notna().sum()) == 409
-    assert table["label_included"].fillna("").value_counts().to_dict() == {"0": 507, "1": 225, "": 6}
+    assert int(table["keywords"].notna().sum()) == 739 and int(table["url"].notna().sum()) == 411
+    assert table["label_included"].fillna("").value_counts().to_dict() == {"0": 507, "1": 226, "": 6}
 
 
 QUOTES = {"work_id": "Wq", "title": 'The "micro" in 50% {credentials}: 微证书 and Ελληνικά — “curly” \\ _ # & $ ~',
@@ -231,7 +233,8 @@ def test_synthesis_workbook_shows_other_programs_only_its_data_sheets(demo: dict
     from openpyxl import load_workbook
 
     sheets = list(pd.read_excel(demo["folder"] / "synthesis.xlsx", sheet_name=None, engine="openpyxl"))
-    assert sheets == ["Sources", "Coding matrix", "RQ1", "RQ2", "Issuers", "Issuers compared", "By year", "By region",
-                      "By type", "Gaps", "PRISMA", "Search log", "Protocol"]
+    assert sheets == ["Sources", "Coding matrix", "RQ1", "RQ2", "Definitions", "Definition elements", "Findings",
+                      "Issuers", "Issuers compared", "By year", "By region", "By type", "Gaps", "PRISMA", "Search log",
+                      "Protocol"]
     book = load_workbook(demo["folder"] / "synthesis.xlsx", read_only=True)
     assert {ws.sheet_state for ws in book.worksheets} == {"visible"}

@@ -23,7 +23,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_demo(tmp_path_factory.mktemp("fresh"))
     ran = run_all(Context.load(root, "config/demo.yaml"), offline=True)
     assert [(r.stage, r.ran) for r in ran] == [("search", True), ("dedupe", True), ("screen", True),
-                                               ("code", True), ("synthesize", True)]
+                                               ("code", True), ("synthesize", True), ("publish", True)]
     return root
 
 
@@ -44,7 +44,7 @@ def rerun(root: Path) -> list[str]:
 
 def test_a_finished_run_is_done_and_runs_nothing(review: Path) -> None:
     assert {stage: state for stage, (state, _) in states(review).items()} == dict.fromkeys(
-        ["search", "dedupe", "screen", "code", "synthesize"], "done")
+        ["search", "dedupe", "screen", "code", "synthesize", "publish"], "done")
     assert rerun(review) == []
 
 
@@ -70,7 +70,8 @@ def test_an_imported_decision_reruns_screen_code_and_synthesize(review: Path,
     assert main(["--root", str(review), "-c", "config/demo.yaml", "status"]) == 0
     [line] = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("outputs/demo/03_screen")]
     assert line.split()[1:5] == ["stale", "(input", "changed:", "data/demo/ledger/screening.csv)"]
-    assert rerun(review) == ["screen", "code", "synthesize"]
+    assert now["publish"][0] == "stale" and now["publish"][1].startswith("outputs/demo/03_screen is stale")
+    assert rerun(review) == ["screen", "code", "synthesize", "publish"]
     assert rerun(review) == []
 
 
@@ -81,7 +82,10 @@ def test_a_new_full_text_makes_code_and_synthesize_stale(review: Path) -> None:
     assert now["synthesize"] == ("stale", "outputs/demo/04_code is stale "
                                           "(input changed: data/demo/fulltext/ (new file new-report.pdf))")
     assert now["screen"][0] == "done"
-    assert rerun(review) == ["code", "synthesize"]
+    # publish shows the codes' evidence on the site, so it follows code too.
+    assert now["publish"] == ("stale", "outputs/demo/04_code is stale "
+                                       "(input changed: data/demo/fulltext/ (new file new-report.pdf))")
+    assert rerun(review) == ["code", "synthesize", "publish"]
     (review / "data" / "demo" / "fulltext" / "new-report.pdf").unlink()
     assert states(review)["code"] == ("stale", "input changed: data/demo/fulltext/ (file removed: new-report.pdf)")
 
@@ -93,7 +97,19 @@ def test_a_codebook_edit_makes_code_stale(review: Path) -> None:
     assert now["code"] == ("stale", "input changed: config/codebook.yaml")
     # synthesize reads the codebook too (its RQ tables follow the codebook's version).
     assert now["synthesize"][0] == "stale"
-    assert rerun(review) == ["code", "synthesize"]
+    # publish shows theme labels and code definitions: stale through code (checked before its own inputs).
+    assert now["publish"] == ("stale", "outputs/demo/04_code is stale (input changed: config/codebook.yaml)")
+    assert rerun(review) == ["code", "synthesize", "publish"]
+
+
+def test_a_site_edit_makes_only_publish_stale(review: Path) -> None:
+    path = review / "config" / "demo.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  other: Web pages and other sources", "  other: Other sources"), encoding="utf-8")
+    now = states(review)
+    assert now["publish"] == ("stale", "protocol section changed: title, sources, codebook, site")
+    assert {stage for stage, (state, _) in now.items() if state != "done"} == {"publish"}
+    assert rerun(review) == ["publish"]
 
 
 def test_deleting_a_ledger_makes_its_stage_stale(review: Path) -> None:

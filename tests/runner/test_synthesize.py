@@ -17,7 +17,7 @@ from pipeline.sheets import write_workbook
 from pipeline.store import read_csv
 
 ROOT = Path(__file__).parents[2]
-SHEETS = ["Sources", "Coding matrix", "RQ1", "RQ2", "Issuers", "Issuers compared", "By year", "By region", "By type",
+SHEETS = ["Sources", "Coding matrix", "RQ1", "RQ2", "Definitions", "Definition elements", "Findings", "Issuers", "Issuers compared", "By year", "By region", "By type",
           "Gaps", "PRISMA", "Search log", "Protocol"]
 
 
@@ -58,12 +58,14 @@ def test_every_sheet_exists_and_is_filled(demo: Path) -> None:
 def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     flow = json.loads((synthesis(demo) / "prisma.json").read_text())
     rows = {r[1].value: r[2].value for r in load_workbook(synthesis(demo) / "synthesis.xlsx")["PRISMA"].iter_rows(min_row=2)}
-    # 753 and 15: the citation-searching iteration's 2 records (issue 20) are duplicates of the openalex source's.
-    assert rows["Records identified"] == flow["records_identified"] == 753
-    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 15
-    assert rows["Records screened (title/abstract)"] == flow["records_screened"] == 738
-    # 225: 5 Observatory works await a reviewer for their detected language (see tests/cli/test_screen.py).
-    assert rows["Studies included in the review"] == flow["studies_included"] == 225
+    # The readers' suggestions (2 records) add one work: the other joins the Observatory's OECD paper
+    # (a reviewer's `same` in data/demo/ledger/dedupe.csv), one more duplicate removed. The citation-searching
+    # iteration's 2 records (issue 20) are duplicates of the openalex source's: 2 more identified and removed.
+    assert rows["Records identified"] == flow["records_identified"] == 755
+    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 16
+    assert rows["Records screened (title/abstract)"] == flow["records_screened"] == 739
+    # 226: 5 Observatory works await a reviewer for their detected language (see tests/cli/test_screen.py).
+    assert rows["Studies included in the review"] == flow["studies_included"] == 226
     svg = (synthesis(demo) / "prisma.svg").read_text()
     # PRISMA 2020 boxes (issue 20): the criteria's 504 exclusions are automation tools', apart from the
     # reviewers' 2; the 316 works found only by other methods (all 225 included among them) have their own
@@ -148,3 +150,31 @@ def test_previous_version_makes_the_updated_review_diagram(demo: Path, tmp_path:
     assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) == 3
     assert "data/demo/previous_included.csv (synthesis.previous_version) has neither a work_id nor a doi column " \
            "(it has: title)" in capsys.readouterr().err
+
+
+def test_report_follows_the_studys_headings(demo: Path) -> None:
+    report = (synthesis(demo) / "report.md").read_text(encoding="utf-8")
+    headings = [line for line in report.splitlines() if line.startswith("## ") or line.startswith("### ")]
+    key = headings[headings.index("## Key findings") + 1:headings.index("## Current and new directions")]
+    # The study's "Final report" headings (../shared/seeds/000_*.txt), from the codebook's findings block.
+    assert key == ["### Definitions and purposes", "### Types of micro-credential", "### Assessment methods",
+                   "### Platforms and websites", "### Inclusion in NQFs", "### Awards, credits and stackability",
+                   "### Stakeholders involved", "### Quality Assurance systems"]
+    for heading in ("## Definitions", "## Case studies: practices of selected issuers", "## Recommendations",
+                    "## References"):
+        assert heading in headings
+    # The IB page characterises micro-credentials (real text of the seed): the definitions table quotes it.
+    definitions = read_csv(synthesis(demo) / "tables" / "definitions.csv")
+    # The IB page is a web page in included.csl.json (report/doctypes.py): Harvard cites its title unquoted.
+    assert definitions["source"].tolist() == ["(Micro-credentials Processes, 2024)"] * 2
+    assert definitions["definition"].str.contains("present an opportunity for teachers").any()
+    # "micro-credential" and "micro-credential (pilot from April 2023)" are one value now.
+    assert "- award: reported by 2 of 2 issuer(s); shared: micro-credential (International Baccalaureate (IB), " \
+           "National Institute for Digital Learning (DCU))" in report
+    assert "only one issuer reports" not in report
+    assert "- credits: the client reports nothing where 1 of 1 other issuer(s) do." in report
+    assert "Micro-credentials Processes (2024) Micro-credentials Processes. Ecctis." in report
+    findings = read_csv(synthesis(demo) / "tables" / "findings.csv")
+    assert not findings.isin(["None", "nan"]).any().any()
+    assert findings.set_index("code").loc["digital_credentials", ["trend", "trend_detail"]].tolist() == [
+        "falling", "17.0% of 2018–2020 sources → 6.4% of 2021–2024 sources"]

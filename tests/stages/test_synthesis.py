@@ -85,9 +85,15 @@ INCLUDED = pd.DataFrame({
     "sources": ["scopus", "obs"],
 })
 CODES = pd.DataFrame([
-    {"work_id": "W7", "rq": "RQ2", "theme": "stacking", "code": "stacking_general", "evidence": "Credentials stack.", "confidence": 0.8},
-    {"work_id": "W8", "rq": "RQ2", "theme": "stacking", "code": "stacking_general", "evidence": "They do not stack.", "confidence": 0.8},
-    {"work_id": "W8", "rq": "RQ2", "theme": "awards", "code": "badge", "evidence": "Badges.", "confidence": 0.9},
+    {"work_id": "W7", "rq": "RQ2", "theme": "stacking", "code": "stacking_general", "evidence": "Credentials stack.",
+     "field": "abstract", "confidence": 0.8, "negated": False},
+    {"work_id": "W8", "rq": "RQ2", "theme": "stacking", "code": "stacking_general", "evidence": "They do not stack.",
+     "field": "abstract", "confidence": 0.8, "negated": True},
+    {"work_id": "W8", "rq": "RQ2", "theme": "awards", "code": "badge", "evidence": "Badges are awarded.",
+     "field": "abstract", "confidence": 0.9, "negated": False},
+    # A code a coder added where no proposal found it: no evidence (codes.csv reads it back as NaN).
+    {"work_id": "W7", "rq": "RQ2", "theme": "awards", "code": "certificate", "evidence": float("nan"),
+     "field": None, "confidence": 1.0, "negated": None},
 ])
 
 
@@ -99,16 +105,22 @@ def test_tables_by_hand() -> None:
     assert matrix.set_index("work_id").loc["W8", "RQ2.awards"] == "badge" and len(matrix.columns) == 2 + 17
     rq2 = T.rq_summary("RQ2", INCLUDED, CODES, BOOK).set_index("code")
     assert rq2.loc["stacking_general", ["sources", "share_percent"]].tolist() == [2, 100.0]
-    assert rq2.loc["badge", "exemplars"] == 'Badges in Europe: "Badges."'
+    assert rq2.loc["badge", "exemplars"] == "“Badges are awarded.” (W8)"
+    # Before: "None" in tables/rq1.csv and "nan" in coding.xlsx for a coder's code without evidence.
+    assert rq2.loc["certificate", ["sources", "exemplars"]].tolist() == [1, ""]
+    cells = {c.strip() for line in T.to_markdown(rq2.reset_index()).splitlines() for c in line.split("|")}
+    assert not cells & {"None", "nan", "<NA>"}
     assert T.by_type(sources)[["type", "sources"]].values.tolist() == [["journal article", 1], ["report", 1]]
     regions = T.by_region(sources)
     assert regions[regions["kind"] == "region"][["place", "sources"]].values.tolist() == \
         [["EU", 1], ["Europe", 1], ["no region detected", 1]]
     years = T.by_year(sources)
     assert years[["year", "total"]].values.tolist() == [["2021", 1], ["2023", 1]]
-    gaps = T.gaps(INCLUDED, CODES, BOOK, sources)
+    gaps = T.gaps(INCLUDED, CODES, BOOK, sources, cite=lambda w: f"({w})")
     negated = gaps[gaps["kind"] == "code negated in some sources"]
-    assert negated[["where", "detail"]].values.tolist() == [["stacking_general", "1 source(s) state it with a negation, 1 without"]]
+    # The source that negates is named (before: only counted, found by the substring "no ").
+    assert negated[["where", "detail"]].values.tolist() == [
+        ["stacking_general", "1 source(s) state it under a negation ((W8)), 1 without"]]
     assert len(gaps[gaps["kind"] == "theme with few sources"]) == 17  # every theme has ≤ 2 sources here
     assert "\\|" in T.to_markdown(INCLUDED[["title"]])
 
@@ -119,7 +131,7 @@ def test_issuers_shared_and_different() -> None:
     table, compared = T.issuers(extraction, ("platform", "credits", "source"))
     compared = compared.set_index("field")
     assert compared.loc["platform", ["issuers_reporting", "shared", "differ"]].tolist() == \
-        [2, "Credly (2 issuers)", "A: FutureLearn"]
+        [2, "Credly (A, B)", "A: FutureLearn"]
     assert compared.loc["credits", "not_reported_by"] == "B"
     assert compared.loc["credits", "issuers_reporting"] == 1 and table["issuer"].tolist() == ["A", "B"]
 

@@ -186,8 +186,8 @@ def test_coding_sheets() -> None:
         "lifelong_learning": {"theme": "Purposes", "sources": 1, "share_percent": 14.3},
         "qualifications_framework_referencing": {"theme": "Referencing and cataloguing", "sources": 1,
                                                  "share_percent": 14.3}}
-    assert found.loc["definitional_debate", "exemplars"] == \
-        'Educational Credentials Come of Age: "Educational Credentials Come of Age"'
+    # The evidence here is each work's title: nothing to quote (before: the title quoted as itself).
+    assert found.loc["definitional_debate", "exemplars"] == ""
 
 
 def test_gaps_sheet(sources: pd.DataFrame) -> None:
@@ -204,18 +204,20 @@ def test_gaps_sheet(sources: pd.DataFrame) -> None:
 
 def test_protocol_and_issuer_sheets() -> None:
     protocol = T.protocol_table(PROTOCOL, BOOK).set_index("key")["value"]
-    assert protocol["codebook"] == "Micro-credentials in education and professional learning (version 1.0)"
+    assert protocol["codebook"] == "Micro-credentials in education and professional learning (version 1.1)"
     assert (protocol["codebook themes"], protocol["codebook codes"]) == ("17", "64")
     extraction = pd.DataFrame([{"issuer": "NIDL", "country": "Ireland", "credits": "ECTS", "source": "O112"},
                                {"issuer": "IB", "country": "Multiple", "credits": "ects", "source": "O116"}])
     table, compared = T.issuers(extraction, ("country", "credits", "cost", "source"))
-    # Compared case-blind, spelt as the first issuer (by name) writes it.
+    # Compared case-blind, spelt as the first issuer (by name) writes it; no client named.
     assert table.columns.tolist() == ["issuer", "country", "credits", "cost", "source"]
-    assert compared.astype(object).where(compared.notna(), None).to_dict("records") == [
-        {"field": "country", "issuers_reporting": 2, "shared": None, "differ": "IB: Multiple; NIDL: Ireland",
-         "not_reported_by": None},
-        {"field": "credits", "issuers_reporting": 2, "shared": "ects (2 issuers)", "differ": None, "not_reported_by": None},
-        {"field": "cost", "issuers_reporting": 0, "shared": None, "differ": None, "not_reported_by": "IB; NIDL"}]
+    assert compared.to_dict("records") == [
+        {"field": "country", "issuers_reporting": 2, "shared": "", "differ": "IB: Multiple; NIDL: Ireland",
+         "not_reported_by": "", "client": "", "client_compared": ""},
+        {"field": "credits", "issuers_reporting": 2, "shared": "ects (IB, NIDL)", "differ": "", "not_reported_by": "",
+         "client": "", "client_compared": ""},
+        {"field": "cost", "issuers_reporting": 0, "shared": "", "differ": "", "not_reported_by": "IB; NIDL",
+         "client": "", "client_compared": ""}]
 
 
 def test_asreview_export_labels_every_screened_work() -> None:

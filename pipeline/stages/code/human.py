@@ -94,8 +94,11 @@ def final_codes(proposed: pd.DataFrame, human: pd.DataFrame, columns: Iterable[s
             found = evidence.get((*key, code), {})
             mine = next((text for name, cell in written.get(key, []) if name in coder.split("+") or coder == name
                          if (text := coder_evidence(cell, code, codes))), None)
-            if mine and mine != found.get("evidence"):
-                found = {"evidence": mine, "field": "coder"}
+            if mine:
+                # The coder's words stand (field "coder", quotable); the page holds only when the
+                # coder kept the proposal's sentence.
+                found = {"evidence": mine, "field": "coder",
+                         "page": found.get("page") if mine == found.get("evidence") else None}
             rows.append({**{name: found.get(name) for name in ("evidence", "field", "page", "term")},
                          "work_id": key[0], "rq": key[1], "theme": key[2], "code": code, "coder": coder,
                          "confidence": 1.0})

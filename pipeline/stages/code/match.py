@@ -67,12 +67,17 @@ class Matcher:
 
     def find(self, sentence: str) -> tuple[str, bool] | None:
         """(matched text, exact?) for the first match in a sentence, or None."""
+        found = self.locate(sentence)
+        return (found[0], found[1]) if found else None
+
+    def locate(self, sentence: str) -> tuple[str, bool, int] | None:
+        """(matched text, exact?, where it starts) for the first match in a sentence, or None."""
         if self._exclude is not None and self._exclude.search(sentence):
             return None
         for pattern in self._patterns:
             found = pattern.search(sentence)
             if found:
-                return found.group(0), True
+                return found.group(0), True, found.start()
         if self._near:
             words = sentence.lower().split()
             for term in self._near:
@@ -80,5 +85,6 @@ class Matcher:
                 for start in range(0, max(len(words) - size + 1, 0)):
                     window = " ".join(words[start:start + size])
                     if abs(len(window) - len(term)) <= 3 and fuzz.ratio(window, term) >= NEAR_RATIO:
-                        return " ".join(sentence.split()[start:start + size]), False
+                        text = " ".join(sentence.split()[start:start + size])
+                        return text, False, max(sentence.find(text), 0)
         return None

@@ -147,7 +147,8 @@ def dedupe(records: pd.DataFrame, config: DedupeConfig, *, previous: pd.DataFram
     found = candidate_pairs(features, max_block=config.max_block, window=config.window)
     sims = compare(features, found, workers=-1)
     sims["serial"] = serial_pairs(features, sims)
-    sims = pd.concat([sims, decide(sims, levels)], axis=1)
+    for name, values in decide(sims, levels).items():  # columns added in place: no copy of every pair
+        sims[name] = values.to_numpy()
     sims["score"] = score(sims)
 
     known = answers[answers["record_id_a"].isin(position) & answers["record_id_b"].isin(position)]
@@ -164,8 +165,9 @@ def dedupe(records: pd.DataFrame, config: DedupeConfig, *, previous: pd.DataFram
     refused = refused[touched[refused["a"].to_numpy(dtype=np.int64)] & touched[refused["b"].to_numpy(dtype=np.int64)]]
     labels, forced_ok, same_ok = cluster(
         len(table),
-        same=list(zip(strongest["a"], strongest["b"], strict=True)),
-        refused=list(zip(refused["a"], refused["b"], strict=True)),
+        # lazy: one pass each, no Python tuple per pair held at once
+        same=zip(strongest["a"].tolist(), strongest["b"].tolist(), strict=True),
+        refused=zip(refused["a"].tolist(), refused["b"].tolist(), strict=True),
         reviewer_same=[(a, b) for a, b, ans in reviewer if ans == "same"],
         reviewer_different=[(a, b) for a, b, ans in reviewer if ans == "different"],
     )
@@ -175,6 +177,7 @@ def dedupe(records: pd.DataFrame, config: DedupeConfig, *, previous: pd.DataFram
         "; not joined: it would put records a refusal or a reviewer kept apart in one work"
 
     pairs = _pairs_table(sims, ids, reviewer, forced_ok)
+    del sims, strongest, refused  # the pairs table holds what is kept; free the rest before merging
     work_of, merged_from, split_from = assign_work_ids(ids, labels, previous)
     by_id = dict(zip(ids, work_of, strict=True))
     out = records.copy()
@@ -186,13 +189,15 @@ def dedupe(records: pd.DataFrame, config: DedupeConfig, *, previous: pd.DataFram
 def _pairs_table(sims: pd.DataFrame, ids: list[str], reviewer: list[tuple[int, int, str]],
                  forced_ok: list[bool]) -> pd.DataFrame:
     """pairs.csv: compared pairs with their decisions, reviewer answers written over them."""
+    id_array = np.asarray(ids, dtype=object)
+    # positions follow record-id order and a < b, so ordering by (a, b) is ordering by the ids
+    order = np.lexsort((sims["b"].to_numpy(), sims["a"].to_numpy()))
     table = pd.DataFrame({
-        "record_id_a": [ids[a] for a in sims["a"]],
-        "record_id_b": [ids[b] for b in sims["b"]],
-        **{name: sims[name] for name in PAIR_COLUMNS[2:]},
+        "record_id_a": id_array[sims["a"].to_numpy()[order]],
+        "record_id_b": id_array[sims["b"].to_numpy()[order]],
+        **{name: (sims[name].to_numpy(dtype=float)[order].round(3) if name in _SIMILARITIES
+                  else sims[name].to_numpy()[order]) for name in PAIR_COLUMNS[2:]},
     })
-    for name in _SIMILARITIES:
-        table[name] = table[name].astype(float).round(3)
     forced = iter(forced_ok)
     answered = {}
     for a, b, answer in reviewer:
@@ -208,7 +213,7 @@ def _pairs_table(sims: pd.DataFrame, ids: list[str], reviewer: list[tuple[int, i
         seen = {k for k, h in zip(key, hit, strict=True) if h}
         extra = [{"record_id_a": a, "record_id_b": b, "blocked_by": "reviewer", "decision": d, "rule": r}
                  for (a, b), (d, r) in answered.items() if (a, b) not in seen]
-        if extra:
-            table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True)
-    table = table.reindex(columns=list(PAIR_COLUMNS))
-    return table.sort_values(["record_id_a", "record_id_b"], kind="stable").reset_index(drop=True)
+        if extra:  # pairs no block proposed: placed among the others by their ids
+            table = pd.concat([table, pd.DataFrame(extra)], ignore_index=True).reindex(columns=list(PAIR_COLUMNS))
+            table = table.sort_values(["record_id_a", "record_id_b"], kind="stable").reset_index(drop=True)
+    return table

@@ -12,7 +12,10 @@ chosen so that a duplicate shares at least one with its original even when one f
 
 A block larger than `max_block` (a common surname and year in a large search, a common title
 start) is not compared whole: its records are sorted by title and each is paired only with its
-`window` next neighbours, so that the cost stays linear in the number of records.
+`window` next neighbours, so that the cost stays linear in the number of records. The default
+`max_block` is 2 × `window` + 1: a block compared whole then costs at most `window` pairs per
+record, as a windowed one does (at 50, blocks of 20–50 records cost up to 24 pairs per record, and
+the pairs per record of a growing search rose with its size: bench/results/dedupe_memory.md).
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ import pandas as pd
 
 #: Characters of the (space-free) title used for the start and end keys.
 TITLE_KEY_CHARS = 24
+#: Neighbours of a record in a large author-year block (title order). The key is there for a
+#: retitled duplicate (a translation), which title order does not put next to its original; its
+#: pairs decided nothing on the labelled sets (none of 3,166 author-year-only pairs merged), and
+#: in a growing search its blocks fill up first (common surnames): bench/results/dedupe_memory.md.
+AUTHOR_YEAR_WINDOW = 2
 KEY_NAMES = ("doi", "title_start", "title_end", "title_rare", "author_year", "volume_page")
 
 
@@ -81,7 +89,7 @@ def block_keys(features: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def candidate_pairs(features: pd.DataFrame, *, max_block: int = 50, window: int = 8) -> pd.DataFrame:
+def candidate_pairs(features: pd.DataFrame, *, max_block: int = 17, window: int = 8) -> pd.DataFrame:
     """Candidate pairs (a < b, positions) with the blocking keys that proposed them, `|`-joined."""
     if len(features) < 2:
         return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"),
@@ -100,7 +108,11 @@ def candidate_pairs(features: pd.DataFrame, *, max_block: int = 50, window: int 
     size = keys.groupby("block")["record"].transform("size").to_numpy()
     starts = np.r_[0, np.flatnonzero(block[1:] != block[:-1]) + 1]
     position = np.arange(len(block)) - np.repeat(starts, np.diff(np.r_[starts, len(block)]))
-    reach = np.where(size <= max_block, size - 1 - position, np.minimum(window, size - 1 - position))
+    # the author-year key's blocks are bounded harder (see AUTHOR_YEAR_WINDOW)
+    author_year = kind == KEY_NAMES.index("author_year")
+    full = size <= np.where(author_year, min(max_block, 2 * AUTHOR_YEAR_WINDOW + 1), max_block)
+    reach = np.where(full, size - 1 - position,
+                     np.minimum(np.where(author_year, min(window, AUTHOR_YEAR_WINDOW), window), size - 1 - position))
     n = len(features)
     codes, kinds = [], []
     for step in range(1, int(reach.max(initial=0)) + 1):

@@ -16,15 +16,24 @@ from rapidfuzz import fuzz, process
 from .normalise import page_spans, pages_agree
 
 SAME, DIFFERENT, MISSING = "same", "different", "missing"
+#: Pairs compared per rapidfuzz call: memory stays bounded whatever the number of pairs.
+CHUNK = 50_000
 
 
 def _pairwise(values: list[str], a: np.ndarray, b: np.ndarray, scorer, workers: int) -> np.ndarray:
     """scorer(values[a[k]], values[b[k]]) / 100 for every k; NaN where either string is empty."""
     if not len(a):
         return np.zeros(0)
-    left = [values[i] for i in a]
-    right = [values[j] for j in b]
-    out = process.cpdist(left, right, scorer=scorer, workers=workers, dtype=np.float32).astype(np.float64) / 100.0
+    out = np.empty(len(a), dtype=np.float64)
+    # In chunks, so that the lists of strings handed to cpdist hold at most CHUNK pairs (it made no
+    # measurable difference at 25,000-50,000 records, where the pair table dominates; it bounds
+    # what a million pairs would hold at once)
+    for start in range(0, len(a), CHUNK):
+        stop = min(start + CHUNK, len(a))
+        left = [values[i] for i in a[start:stop]]
+        right = [values[j] for j in b[start:stop]]
+        out[start:stop] = process.cpdist(left, right, scorer=scorer, workers=workers, dtype=np.float32)
+    out /= 100.0
     empty = np.fromiter((not v for v in values), bool, len(values))
     out[empty[a] | empty[b]] = np.nan
     return out
@@ -155,8 +164,8 @@ def venue_similarity(a: str, b: str) -> float:
 #: The columns of a comparison (one row per candidate pair).
 COLUMNS: tuple[str, ...] = (
     "a", "b", "blocked_by", "title", "title_tokens", "doi", "volume", "pages", "authors", "surnames",
-    "first_author", "abstract", "venue", "year_gap", "page_one", "page_range", "title_numbers",
-    "kind_a", "kind_b", "generic", "title_words", "issue", "one_sided",
+    "first_author", "abstract", "venue", "year_gap", "page_one", "page_range", "pages_exact", "title_numbers",
+    "kind_a", "kind_b", "generic", "title_words", "issue", "one_sided", "registry",
 )
 
 #: Pairs whose titles are less alike than this, with no DOI, volume and pages in common, cannot
@@ -202,6 +211,8 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
     out["page_one"] = (first_page[a] == "1") | (first_page[b] == "1")
     ranged = features["pages"].str.contains("-", regex=False).to_numpy(dtype=bool)
     out["page_range"] = ranged[a] & ranged[b]
+    page_codes = _codes(features["pages"])
+    out["pages_exact"] = (page_codes[a] == page_codes[b]) & (page_codes[a] > 0)
     numbers = _codes(features["title_numbers"])
     out["title_numbers"] = np.where(numbers[a] == numbers[b], SAME, DIFFERENT).astype(object)
     kinds = features["kind"].to_numpy(dtype=object)
@@ -216,6 +227,18 @@ def compare(features: pd.DataFrame, pairs: pd.DataFrame, *, workers: int = 1) ->
         given = (features[name].str.len() > 0).to_numpy(dtype=bool)
         one_sided |= given[a] != given[b]
     out["one_sided"] = one_sided
+    out["registry"] = _registrations(features, a, b)
+    return out
+
+
+def _registrations(features: pd.DataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Trial registration numbers compared: "different" only when both records have some and share
+    none (registry.py); one number in common is "same"."""
+    out = _agreement(_codes(features["registry"]), a, b)
+    registry = features["registry"].tolist()
+    for k in np.flatnonzero(out == DIFFERENT):  # few: only records that carry numbers
+        if not set(registry[a[k]].split(",")).isdisjoint(registry[b[k]].split(",")):
+            out[k] = SAME
     return out
 
 

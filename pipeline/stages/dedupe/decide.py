@@ -23,7 +23,7 @@ from .compare import DIFFERENT, SAME
 
 #: Rules whose refusal is a hard fact about the two records: clustering never joins records that
 #: one of these kept apart, even through a chain of other pairs.
-HARD_REFUSALS = ("kind", "year", "doi", "volume", "issue", "pages", "serial")
+HARD_REFUSALS = ("kind", "year", "registry", "doi", "volume", "issue", "pages", "serial")
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,7 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
                     | (pages == DIFFERENT))
     placed_together = (same_year & ~(venue < t.same_venue) & ~sims["one_sided"].to_numpy(dtype=bool)
                        & ((issue == SAME) | same_pages))  # a volume holds several issues: not enough
+    one_range = sims["pages_exact"].to_numpy(dtype=bool) & sims["page_range"].to_numpy(dtype=bool)
     generic = sims["generic"].to_numpy(dtype=bool)
     other_numbers = numbers == DIFFERENT
     title_authors = same_title & authors_agree
@@ -98,6 +99,8 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
     return [
         Rule("different", "refuse: {kind_a} vs {kind_b}", "kind", text("kind_a") != text("kind_b")),
         Rule("different", "refuse: years {year_gap:.0f} apart", "year", gap > t.max_year_gap),
+        # two trial registrations, or articles naming different trials (registry.py)
+        Rule("different", "refuse: trial registration numbers differ", "registry", text("registry") == DIFFERENT),
         Rule("different", "refuse: pages differ (same DOI and title)", "pages", doi_title & supplement_pages),
         Rule("same", "same: DOI and title agree", "",
              doi_title & (authors_close | no_authors | biblio | (abstract >= 0.9))),
@@ -126,8 +129,10 @@ def rules(sims: pd.DataFrame, t: Thresholds) -> list[Rule]:
         Rule("uncertain", "uncertain: title and authors agree, years differ and no volume or pages agree", "",
              title_authors & (gap == 1) & ~same_volume & ~same_pages),
         Rule("same", "same: title and authors agree", "", title_authors),
+        # authors that hardly agree are only "written differently" on one page range; one page
+        # shared ("616" in "615-616") holds several abstracts of a supplement, by other authors
         Rule("same", "same: title, year, volume and pages agree (authors written differently)", "",
-             same_title & biblio & same_year & ~venue_conflict),
+             same_title & biblio & same_year & ~venue_conflict & (~(authors < 0.5) | one_range)),
         Rule("same", "same: similar title; authors, year and volume or pages agree", "",
              similar_title & authors_close & same_year & ~venue_conflict & (same_pages | same_volume)),
         Rule("same", "same: title, year and volume and pages or abstract agree (no authors)", "",

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-import ftfy
 from anyascii import anyascii
 
 # Pairs of characters that UTF-8 read as Windows-1252 or Latin-1 leaves behind: a lead byte
@@ -59,6 +58,8 @@ def repair(text: str) -> str:
     """The text with mojibake repaired ("Ã‰tude" → "Étude"); unchanged when it has none."""
     if text.isascii() or not _MOJIBAKE.search(text):
         return text
+    import ftfy  # imported on the first mojibake only: 0.04 s of every `slr dedupe` otherwise
+
     return ftfy.fix_encoding(text)
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ...records import clean_text, normalise_doi
 from .fold import fold
+from .registry import registrations
 
 # ASCII letters and digits kept, everything else a space: str.translate is many times faster than
 # a regular expression substitution on long texts (abstracts).
@@ -62,6 +63,7 @@ _NUMBER = re.compile(r"\d+")
 
 
 _TRAILING_NOTE = re.compile(r"\s*\[[^\[\]]*(\]\s*\.?\s*)?$")
+_CUT_NOTE_WORDS = 6
 _ERRATUM_NOTE = re.compile(r"\s*[\[(]\s*(published\s+)?(erratum|errata|corrigendum|retraction|comments?)\s+(appears|in)\b",
                            re.IGNORECASE)
 
@@ -79,8 +81,13 @@ def strip_title_notes(value: Any) -> str:
     if note:  # "… [Erratum appears in …", also when the export cut the closing bracket
         text = text[: note.start()]
     while "[" in text:
-        stripped = _TRAILING_NOTE.sub("", text)
+        note = _TRAILING_NOTE.search(text)
+        stripped = text[: note.start()] if note else text
         if stripped == text or not stripped.strip(" .:;"):
+            break
+        # a bracket the export cut before its end is a note only while short ("[Review] [72 refs",
+        # "[Erratu"); a long unclosed tail is the title going on after a stray "["
+        if not note.group(1) and len(note.group(0).split()) > _CUT_NOTE_WORDS:
             break
         text = stripped
     text = text.strip().strip(".").strip()
@@ -391,6 +398,7 @@ _VENUE_EDITION = {"proceedings", "proc", "annual"}
 _EDITION = re.compile(r"(19|20)\d\d|\d+(st|nd|rd|th)")
 _PARENS = re.compile(r"\([^)]*\)")
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
+_URL_SCHEME = re.compile(r"^\s*https?://(?:www\.)?", re.IGNORECASE)
 _JOINED = re.compile(r"(?<=[a-z])-(?=[a-z])")
 
 
@@ -423,7 +431,9 @@ def normal_venue(value: str) -> str:
     liu za zhi [Chinese journal of oncology]"); venues agree when any names agree. "journal" is
     written "j", so that "J Hosp Infect" and "Journal of Hospital Infection" align word by word.
     """
-    text = _PARENS.sub(" ", _text(value))
+    # a web address is one name: "https://clinicaltrials.gov/show/NCT01565798" is not the venue
+    # "https" with a subtitle (every address would agree with every other)
+    text = _PARENS.sub(" ", _URL_SCHEME.sub("", _text(value)))
     names = [*_BRACKETS.sub(" ", text).split(" = "), *_BRACKETS.findall(text)]
     alternatives: list[str] = []
     for name in names:
@@ -441,7 +451,7 @@ def normal_venue(value: str) -> str:
 
 FEATURES = (
     "title", "title_numbers", "kind", "generic", "authors", "author_text", "surname_text", "first_author",
-    "year", "doi", "volume", "issue_numbers", "issue", "pages", "first_page", "venue", "abstract",
+    "year", "doi", "volume", "issue_numbers", "issue", "pages", "first_page", "venue", "abstract", "registry",
 )
 
 
@@ -479,4 +489,8 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         "first_page": [p.split(",")[0].split("-")[0] for p in pages],
         "venue": [normal_venue(v) if isinstance(v, str) else "" for v in records["venue"]],
         "abstract": abstracts,
+        # trial registration numbers in the title, venue or URL (registry.py)
+        "registry": [registrations(*texts) for texts in zip(
+            records["title"], records["venue"], records["url"] if "url" in records else records["venue"],
+            strict=True)],
     })

@@ -9,11 +9,14 @@ is deterministic.
 How the two classes are weighed depends on how screening is going (`class_ratio`). While it is
 finding relevant works, the relevant class weighs RELEVANT_WEIGHT times the irrelevant one in
 total: the few relevant works pull the next picks close to them, which finds the bulk early.
-Once the last BROADEN_AFTER decisions were all irrelevant, the bulk is found and the relevant
-works left are those unlike it (a title without an abstract, another wording); the classes then
-weigh the same, which ranks by what separates the classes rather than by likeness to the bulk.
-Measured on five SYNERGY sets against ASReview 3.0.8 (bench/results/prioritise.md; what was
-tried and dropped in bench/results/prioritise_tried.md).
+Once the last BROADEN_AFTER decisions were all irrelevant, the bulk is found, and nothing says
+whether the relevant works left are unlike it (a title without an abstract, another wording:
+a model weighing the classes the same, which ranks by what separates them, finds those) or like
+it but ranked below near misses (another drug of the same class: the relevant class weighed
+more finds those). So from then on the two alternate, one retraining each (ALTERNATE): the
+picks are shared between the two explanations instead of staking them all on one. Measured on
+five SYNERGY sets against ASReview 3.0.8, with every choice also scored leave-one-set-out
+(bench/results/prioritise.md; what was tried and dropped in bench/results/prioritise_tried.md).
 """
 
 from __future__ import annotations
@@ -30,31 +33,70 @@ from sklearn.linear_model import LogisticRegression
 
 from .features import tfidf
 
-#: Inverse regularisation strength: scikit-learn's default, left untuned on purpose (C = 3, 0.3
-#: and 0.1 were measured on the five shared sets and won nowhere consistently).
-C = 1.0
+#: Inverse regularisation strength. 0.3 rather than scikit-learn's 1: with a few dozen decisions
+#: and tens of thousands of terms, stronger regularisation keeps the model from fitting the few
+#: relevant works' every word. Measured with 1 and 3 on the five shared sets (0.3 with the
+#: alternation: higher WSS@95 on Chou 2004 and Nelson 2002, recall@10 % not below ASReview's
+#: anywhere; leave-one-set-out in bench/results/prioritise.md).
+C = 0.3
 #: While screening finds relevant works, the relevant class's total weight over the irrelevant
 #: class's. ASReview 3's default model weighs them 9.8 : 1 (tuned by its authors on the 26 SYNERGY
 #: sets); 10 is that figure rounded, not tuned here.
 RELEVANT_WEIGHT = 10.0
 #: After this many irrelevant decisions in a row the classes weigh the same (see the module
-#: docstring). 20 was measured with 50 (worse on Donners 2021, equal elsewhere).
-BROADEN_AFTER = 20
+#: docstring). Measured with 20, 50 and never (bench/results/prioritise.md, leave-one-set-out).
+BROADEN_AFTER = 10
+#: Once broadened, alternate between the two weightings (balanced first), one per retraining.
+ALTERNATE = True
 
 MODEL_METHOD = (f"logistic regression on TF-IDF of title, abstract and keywords, retrained on every decision; "
-                f"relevant works weigh {RELEVANT_WEIGHT:g}x the irrelevant ones in total, equally once the last "
-                f"{BROADEN_AFTER} decisions were all irrelevant")
+                f"C {C:g}; relevant works weigh {RELEVANT_WEIGHT:g}x the irrelevant ones in total while screening "
+                f"finds them; once the last {BROADEN_AFTER} decisions were all irrelevant, equally and "
+                f"{RELEVANT_WEIGHT:g}x in turn")
 PRIOR_METHOD = "protocol relevance_score (no model yet: it needs a relevant and an irrelevant decision)"
 REMAINING_METHOD = ("sum over undecided works of the model's probability, corrected from the weighted "
                     "training back to the share of relevant works among the decided ones")
 
 
-def class_ratio(y: np.ndarray) -> float:
+@dataclass(frozen=True)
+class Settings:
+    """The ranker's tuned choices, in one place so that a benchmark can vary them (the defaults
+    are the module constants above; bench/prioritise.py scores each alternative leave-one-set-out).
+    `broaden_after` None: never broaden (the relevant class weighs `relevant_weight` throughout).
+    `alternate` False: once broadened, the classes weigh the same on every retraining."""
+
+    relevant_weight: float = RELEVANT_WEIGHT
+    broaden_after: int | None = BROADEN_AFTER
+    C: float = C
+    alternate: bool = ALTERNATE
+
+    def describe(self) -> str:
+        """The settings that differ from the defaults, in words ("default" if none)."""
+        default = Settings()
+        changed = [f"{name} {getattr(self, name)}" for name in ("relevant_weight", "broaden_after", "C", "alternate")
+                   if getattr(self, name) != getattr(default, name)]
+        return ", ".join(changed) or "default"
+
+
+DEFAULT = Settings()
+
+
+def class_ratio(y: np.ndarray, settings: Settings = DEFAULT) -> float:
     """The relevant class's total weight over the irrelevant class's, for decisions `y` in the
-    order they were made: RELEVANT_WEIGHT while one of the last BROADEN_AFTER is relevant, else 1."""
+    order they were made: RELEVANT_WEIGHT while one of the last BROADEN_AFTER is relevant; after
+    that, 1 and RELEVANT_WEIGHT in turn as the run of irrelevant decisions grows (1 when it is
+    BROADEN_AFTER, BROADEN_AFTER + 2, …), or 1 throughout without ALTERNATE; 1 with no relevant one.
+
+    In a live review a workbook holds many picks of one ranking, so consecutive rankings (after
+    each import) take the two weightings in turn as the run grows: the same hedge, coarser."""
     relevant = np.flatnonzero(np.asarray(y) == 1)
-    if len(relevant) and len(y) - 1 - relevant[-1] < BROADEN_AFTER:
-        return RELEVANT_WEIGHT
+    if not len(relevant):
+        return 1.0
+    run = len(y) - 1 - int(relevant[-1])
+    if settings.broaden_after is None or run < settings.broaden_after:
+        return settings.relevant_weight
+    if settings.alternate and (run - settings.broaden_after) % 2 == 1:
+        return settings.relevant_weight
     return 1.0
 
 
@@ -80,9 +122,12 @@ class Ranker:
     """
 
     def __init__(self, works: pd.DataFrame,
-                 features: Callable[[pd.DataFrame], sparse.csr_matrix] | None = None) -> None:
+                 features: Callable[[pd.DataFrame], sparse.csr_matrix] | None = None,
+                 settings: Settings = DEFAULT) -> None:
         """`features`: computes the TF-IDF rows of `works` (default `features.tfidf`); a caller
-        that keeps them between runs passes a function that loads them (runner/screen_order.py)."""
+        that keeps them between runs passes a function that loads them (runner/screen_order.py).
+        `settings`: the defaults unless a benchmark varies them."""
+        self.settings = settings
         if "work_id" not in works.columns:
             raise ValueError("works need a work_id column")
         ids = works["work_id"]
@@ -126,12 +171,12 @@ class Ranker:
         n_irr = len(y) - n_rel
         if n_rel == 0 or n_irr == 0 or len(pool) == 0:
             return None
-        ratio = class_ratio(y)
+        ratio = class_ratio(y, self.settings)
         weights = {1: len(y) * ratio / ((ratio + 1) * n_rel), 0: len(y) / ((ratio + 1) * n_irr)}
         # dual: liblinear solves the dual problem, cheaper when features (terms) outnumber the decided
         # works, as they always do here (46,000 terms, a few hundred decisions): the same model, and
         # about 10 times less CPU than the primal solver on the benchmark.
-        model = LogisticRegression(C=C, class_weight=weights, solver="liblinear", dual=True, random_state=seed)
+        model = LogisticRegression(C=self.settings.C, class_weight=weights, solver="liblinear", dual=True, random_state=seed)
         model.fit(self.features[decided], y)
         # One product over every row, then the pool's entries: slicing the pool's rows out of the
         # matrix first would copy most of it on every retraining of a simulation.

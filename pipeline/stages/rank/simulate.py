@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .metrics import figures, recall_curve
-from .model import MODEL_METHOD, Ranker
+from .metrics import figures, recall_curve, recall_estimates
+from .model import DEFAULT, MODEL_METHOD, Ranker, Settings
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,12 @@ class Simulation:
 
     `order`: every work in screening order (step 1…N, work_id, label, prior = part of the prior
     knowledge). `curve`: screened, found, recall over the works after the prior knowledge (row 0
-    is nothing screened), and estimated_recall: what `slr screen status` would have said at that
-    point, found / (found + the ranker's estimated remaining), from the model trained on every
-    decision so far (NaN without a model, and after the last relevant work, where the rest is
-    appended without retraining). `figures`: wss_95, wss_100, recall_10, rrf_10 of that same order
+    is nothing screened), estimated_recall: what `slr screen status` would have said at that point
+    (metrics.recall_estimates over every decision so far, the prior's included; NaN before two
+    relevant decisions), and model_estimated_recall: the figure it said before issue 17, found /
+    (found + the ranker's estimated remaining) from the model trained on every decision so far
+    (NaN without a model, and after the last relevant work, where the rest is appended without
+    retraining). `figures`: wss_95, wss_100, recall_10, rrf_10 of that same order
     (metrics.figures), so prior knowledge counts neither as work saved nor as found, as in
     ASReview-insights' default. `prior`: the prior works' ids.
     """
@@ -61,21 +63,22 @@ def prior_knowledge(works: pd.DataFrame, labels: pd.Series, *, seed: int = 0,
 
 
 def simulate(works: pd.DataFrame, labels: pd.Series, *, seed: int = 0, prior_included: int = 1,
-             prior_excluded: int = 1, batch: int = 1, prior: list[object] | None = None) -> Simulation:
+             prior_excluded: int = 1, batch: int = 1, prior: list[object] | None = None,
+             settings: Settings = DEFAULT) -> Simulation:
     """Replay a review of `works` whose every decision `labels` knows (work_id → 1 relevant / 0 not).
 
     Prior knowledge: `prior` work_ids if given, else `prior_knowledge(seed=seed, …)`. Then, until
     every relevant work is found, retrain on all decisions and screen the `batch` best-ranked
     works (`Ranker`, as `rank` does: TF-IDF fitted once, the classifier retrained each round).
     With no prior knowledge of both classes the first rounds follow relevance_score / work_id,
-    as a live review would.
+    as a live review would. `settings`: the model's tuned choices (a benchmark varies them).
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
     y = _aligned(works, labels)
     if prior is None:
         prior = prior_knowledge(works, labels, seed=seed, included=prior_included, excluded=prior_excluded)
-    ranker = Ranker(works)
+    ranker = Ranker(works, settings=settings)
     unknown = [w for w in prior if w not in ranker.position]
     if unknown:
         raise ValueError(f"prior work {unknown[0]!r} is not among the works")
@@ -113,9 +116,11 @@ def simulate(works: pd.DataFrame, labels: pd.Series, *, seed: int = 0, prior_inc
     remaining[known] = np.asarray(estimated)[rows[known]]
     found = curve["found"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        curve["estimated_recall"] = np.where(found + remaining > 0, found / (found + remaining), np.nan)
+        curve["model_estimated_recall"] = np.where(found + remaining > 0, found / (found + remaining), np.nan)
+    # What `slr screen status` says (metrics.stopping): from every decision so far, the prior's too.
+    curve["estimated_recall"] = recall_estimates(y[positions], len(positions))[len(prior):]
     return Simulation(order=order, curve=curve, figures=figures(after), prior=tuple(prior),
-                      method=f"{MODEL_METHOD}; {len(prior)} prior works (seed {seed}), batch {batch}")
+                      method=f"{MODEL_METHOD}{'' if settings == DEFAULT else ' (' + settings.describe() + ')'}; {len(prior)} prior works (seed {seed}), batch {batch}")
 
 
 def _aligned(works: pd.DataFrame, labels: pd.Series) -> np.ndarray:

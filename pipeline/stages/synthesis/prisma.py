@@ -48,6 +48,8 @@ AUTOMATION = "criteria"
 
 def is_other_method(row: dict[str, Any]) -> bool:
     text = f"{row.get('platform') or ''} {row.get('database') or ''}".lower()
+    if row.get("type") == "suggestions":  # readers' suggestions (issue 19)
+        return True
     return (row.get("format") == "reflist" or row.get("type") == "citations" or "website" in text
             or "organisation" in text or "organization" in text)
 

@@ -7,7 +7,7 @@ synthesis.xlsx, one CSV and one Markdown table). Numbers only come from the inpu
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -15,16 +15,28 @@ import pandas as pd
 from ...codebook import Codebook
 from ...records import split_list
 from ...report.escape import md_text
+from .cases import compare
+from .findings import quotes
 
 FEW = 2  # a theme with at most this many sources is a gap worth naming
-NEGATION = ("not ", "no ", "lack", "without", "neither", "nor ", "unclear", "inconsistent")
 
 
-def sources(included: pd.DataFrame, screened: pd.DataFrame) -> pd.DataFrame:
-    """Included works with metadata, countries, quality and their screening trail."""
+def sources(included: pd.DataFrame, screened: pd.DataFrame, covered: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Included works with metadata, countries, quality and their screening trail; with the code
+    stage's coverage.csv, countries and regions also from full texts, and the reason a source is
+    unrated."""
     trail = screened.set_index("work_id")
-    table = included.reindex(columns=["work_id", "title", "authors", "year", "venue", "doc_type", "doi", "url",
-                                      "countries_detected", "regions", "quality_level", "sources"]).copy()
+    if covered is not None and len(covered):
+        extra = covered.set_index("work_id")
+        included = included.copy()
+        for column in ("countries_detected", "regions", "quality_level", "quality_evidence", "geography_from"):
+            if column in extra:
+                included[column] = included["work_id"].map(extra[column])
+    columns = ["work_id", "title", "authors", "year", "venue", "doc_type", "doi", "url", "countries_detected",
+               "regions", "quality_level", "sources"]
+    if covered is not None and len(covered):
+        columns[-1:-1] = ["quality_evidence", "geography_from"]
+    table = included.reindex(columns=columns).copy()
     for column in ("title_abstract_decided_by", "full_text_decided_by"):
         table[column] = table["work_id"].map(trail[column]) if column in trail else None
     return table.sort_values(["year", "title"], ascending=[False, True], na_position="last").reset_index(drop=True)
@@ -40,49 +52,41 @@ def coding_matrix(included: pd.DataFrame, codes: pd.DataFrame, book: Codebook) -
     return table
 
 
-def rq_summary(rq: str, included: pd.DataFrame, codes: pd.DataFrame, book: Codebook, examples: int = 3) -> pd.DataFrame:
-    """Theme → code → sources and share of the included sources, with exemplar evidence."""
-    titles = dict(zip(included["work_id"], included["title"], strict=True))
+def rq_summary(rq: str, included: pd.DataFrame, codes: pd.DataFrame, book: Codebook, examples: int = 3,
+               cite: Callable[[str], str] | None = None) -> pd.DataFrame:
+    """Theme → code → sources and share of the included sources, with exemplar evidence: quotable
+    sentences with their citation (`findings.quotes`), never a title or an empty cell."""
+    cite = cite or (lambda w: f"({w})")
     total = max(len(included), 1)
     rows = []
     for theme_name, theme in book.research_questions[rq].themes.items():
         for name, code in theme.codes.items():
             hits = codes[(codes["rq"] == rq) & (codes["theme"] == theme_name) & (codes["code"] == name)]
-            hits = hits.sort_values(["confidence", "work_id"], ascending=[False, True])
-            exemplars = " | ".join(f"{titles.get(r['work_id'], r['work_id'])}: \"{str(r['evidence'])[:200]}\""
-                                   for r in hits.head(examples).to_dict("records"))
             rows.append({"theme": theme.label, "code": name, "definition": code.definition,
                          "sources": hits["work_id"].nunique(), "share_percent": round(100 * hits["work_id"].nunique() / total, 1),
-                         "exemplars": exemplars or None})
+                         "exemplars": " | ".join(quotes(hits, cite, examples))})
     return pd.DataFrame(rows, columns=["theme", "code", "definition", "sources", "share_percent", "exemplars"])
 
 
-def issuers(extraction: pd.DataFrame, fields: Iterable[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The extraction table side by side, and per field what issuers share (a value two or more
-    issuers report, compared case-blind, items split at ";" and ",") and where they differ (per
-    issuer, the values only it reports), and which issuers say nothing."""
+def issuers(extraction: pd.DataFrame, fields: Iterable[str], vocabulary: Mapping[str, Iterable[str]] | None = None,
+            client: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The extraction table side by side, and per field what issuers share and where they differ,
+    values matched through the codebook's vocabulary (`cases.compare`)."""
+    fields = [f for f in fields if f != "issuer"]
     table = extraction.reindex(columns=["issuer", *fields]).sort_values("issuer", kind="stable").reset_index(drop=True)
-    rows = []
-    for name in fields:
-        if name == "source":
-            continue
-        holders: dict[str, list[str]] = {}
-        spelling: dict[str, str] = {}
-        for issuer, cell in zip(table["issuer"].astype(str), table[name], strict=True):
-            items = [v.strip() for v in str(cell).replace(",", ";").split(";")] if isinstance(cell, str) else []
-            for item in dict.fromkeys(i for i in items if i):
-                spelling.setdefault(item.lower(), item)
-                holders.setdefault(item.lower(), []).append(issuer)
-        ordered = sorted(holders.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        silent = [str(i) for i, c in zip(table["issuer"], table[name], strict=True) if not isinstance(c, str) or not c]
-        rows.append({"field": name, "issuers_reporting": len(table) - len(silent),
-                     "shared": "; ".join(f"{spelling[v]} ({len(who)} issuers)" for v, who in ordered if len(who) > 1)
-                     or None,
-                     "differ": "; ".join(f"{issuer}: {', '.join(spelling[v] for v, who in ordered if who == [issuer])}"
-                                         for issuer in sorted({who[0] for _, who in ordered if len(who) == 1}))
-                     or None,
-                     "not_reported_by": "; ".join(silent) or None})
-    return table, pd.DataFrame(rows, columns=["field", "issuers_reporting", "shared", "differ", "not_reported_by"])
+    return table, compare(table, fields, vocabulary or {}, client)
+
+
+def definitions_table(definitions: pd.DataFrame, book: Codebook, cite: Callable[[str], str]) -> pd.DataFrame:
+    """The definitions table: source (citation), the sentence, page, family and one column per element."""
+    elements = list((book.definitions.elements if book.definitions else {}).items())
+    table = pd.DataFrame({"source": [cite(w) or w for w in definitions["work_id"]],
+                          "work_id": definitions["work_id"], "definition": definitions["definition"],
+                          "page": definitions["page"], "family": definitions["family"]})
+    for name, concept in elements:
+        column = definitions[name] if name in definitions else pd.Series([""] * len(definitions))
+        table[concept.label] = column.fillna("").astype(str).replace({"nan": ""}).to_numpy()
+    return table
 
 
 def by_year(sources_table: pd.DataFrame) -> pd.DataFrame:
@@ -115,9 +119,11 @@ def by_type(sources_table: pd.DataFrame) -> pd.DataFrame:
                          "share_percent": (100 * counts.to_numpy() / total).round(1)})
 
 
-def gaps(included: pd.DataFrame, codes: pd.DataFrame, book: Codebook, sources_table: pd.DataFrame) -> pd.DataFrame:
+def gaps(included: pd.DataFrame, codes: pd.DataFrame, book: Codebook, sources_table: pd.DataFrame,
+         cite: Callable[[str], str] | None = None) -> pd.DataFrame:
     """Themes with few or no sources; theme × region and theme × year cells with none; codes whose
-    evidence is negated in some sources and affirmed in others (the literature may disagree)."""
+    evidence is negated (within its sentence: codes.csv `negated`) in some sources and affirmed in
+    others, naming the sources that negate it (the literature may disagree)."""
     rows: list[dict[str, Any]] = []
     theme_works = codes.groupby(["rq", "theme"])["work_id"].apply(set)
     regions = {w: split_list(r) or ["no region detected"]
@@ -143,12 +149,14 @@ def gaps(included: pd.DataFrame, codes: pd.DataFrame, book: Codebook, sources_ta
                              "sources": 0, "detail": f"{len(works)} source(s) in other years"})
     labels = {(rq, theme): spec.label for rq, theme, spec in book.themes()}
     for (rq, theme, code), group in codes.groupby(["rq", "theme", "code"]):
-        negated = group["evidence"].fillna("").str.lower().apply(lambda e: any(n in e for n in NEGATION))
+        negated = group["negated"].astype(object).eq(True) if "negated" in group else pd.Series(False, index=group.index)
         if negated.any() and (~negated).any():
+            against = sorted(set(group.loc[negated, "work_id"]))
             rows.append({"kind": "code negated in some sources", "rq": rq, "theme": labels.get((rq, theme), theme),
-                         "where": code,
-                         "sources": int(group["work_id"].nunique()),
-                         "detail": f"{int(negated.sum())} source(s) state it with a negation, {int((~negated).sum())} without"})
+                         "where": code, "sources": int(group["work_id"].nunique()),
+                         "detail": f"{len(against)} source(s) state it under a negation "
+                                   f"({'; '.join((cite or str)(w) for w in against)}), "
+                                   f"{int(group.loc[~negated, 'work_id'].nunique())} without"})
     return pd.DataFrame(rows, columns=["kind", "rq", "theme", "where", "sources", "detail"])
 
 
