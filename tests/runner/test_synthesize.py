@@ -68,13 +68,13 @@ def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     assert rows["Studies included in the review"] == flow["studies_included"] == 226
     svg = (synthesis(demo) / "prisma.svg").read_text()
     # PRISMA 2020 boxes (issue 20): the criteria's 504 exclusions are automation tools', apart from the
-    # reviewers' 2; the 316 works found only by other methods (all 225 included among them) have their own
+    # reviewers' 2; the 317 works found only by other methods (all 226 included among them) have their own
     # column, so the database column screens 422 − 422 = 0 works by hand.
     assert (flow["records_marked_ineligible_by_automation"], flow["records_excluded_by_reviewers"]) == (504, 2)
-    assert flow["other_methods_flow"]["records_screened"] == 316 and flow["other_methods_flow"]["studies_included"] == 225
+    assert flow["other_methods_flow"]["records_screened"] == 317 and flow["other_methods_flow"]["studies_included"] == 226
     drawn = svg.replace("&#x27;", "'")
     for text in ("Records marked as ineligible by automation tools (n = 422)", "Records screened (title/abstract) (n = 0)",
-                 "Works found only by other methods, screened (n = 316)",
+                 "Works found only by other methods, screened (n = 317)",
                  "marked as ineligible by automation tools (n = 82)", "excluded by reviewers (n = 2)",
                  f"Reports sought for retrieval (n = {flow['reports_sought']})",
                  f"Studies included in review (n = {flow['studies_included']})", "Citation searching (OpenAlex) (n = 2)"):
@@ -123,7 +123,7 @@ def test_out_of_date_inputs_stop_before_anything_is_drawn(demo: Path, tmp_path: 
     assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) != 0
     err = capsys.readouterr().err
     assert "synthesize: the PRISMA counts do not add up at identification: records identified (search log) = " \
-           "records deduplicated (02_dedupe), but 753 ≠ 758" in err
+           "records deduplicated (02_dedupe), but 755 ≠ 760" in err
     assert "Traceback" not in err and not (root / "outputs" / "demo" / "05_synthesis" / "prisma.png").exists()
 
 
@@ -134,7 +134,7 @@ def test_previous_version_makes_the_updated_review_diagram(demo: Path, tmp_path:
     root = tmp_path / "updated"
     shutil.copytree(demo, root)
     included = read_csv(root / "outputs" / "demo" / "03_screen" / "included.csv")
-    # MADE: a previous version that included the first 200 of today's 225 studies (by work id).
+    # MADE: a previous version that included the first 200 of today's 226 studies (by work id).
     previous = root / "data" / "demo" / "previous_included.csv"
     included[["work_id"]].head(200).to_csv(previous, index=False)
     config = root / "config" / "demo.yaml"
@@ -142,9 +142,9 @@ def test_previous_version_makes_the_updated_review_diagram(demo: Path, tmp_path:
                       "\nsynthesis:\n  previous_version: data/demo/previous_included.csv\n", encoding="utf-8")
     assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) == 0
     flow = json.loads((root / "outputs" / "demo" / "05_synthesis" / "prisma.json").read_text())
-    assert (flow["previous_studies"], flow["new_studies_included"], flow["total_studies_included"]) == (200, 25, 225)
+    assert (flow["previous_studies"], flow["new_studies_included"], flow["total_studies_included"]) == (200, 26, 226)
     svg = (root / "outputs" / "demo" / "05_synthesis" / "prisma.svg").read_text()
-    assert "Total studies included in review (n = 225)" in svg and "New studies included in review (n = 25)" in svg
+    assert "Total studies included in review (n = 226)" in svg and "New studies included in review (n = 26)" in svg
     previous.write_text("title\nSomething\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) == 3
