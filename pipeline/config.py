@@ -25,7 +25,7 @@ from .errors import ConfigError, did_you_mean
 from .fields import BIB_FIELDS
 
 FILE_FORMATS = ("ris", "wos", "bibtex", "endnote_xml", "nbib", "csv", "tsv", "xlsx", "reflist")
-API_TYPES = ("openalex", "crossref", "eric", "semantic_scholar", "arxiv", "europepmc", "doaj", "core")
+API_TYPES = ("openalex", "crossref", "eric", "semantic_scholar", "arxiv", "europepmc", "doaj", "core", "citations")
 SOURCE_TYPES = ("file", "suggestions", *API_TYPES)
 _EXTENSIONS = {
     ".ris": "ris", ".bib": "bibtex", ".bibtex": "bibtex", ".xml": "endnote_xml", ".nbib": "nbib",
@@ -301,9 +301,15 @@ class CodingConfig:
 
 @dataclass(frozen=True)
 class SynthesisConfig:
-    """Synthesis and report settings (the `synthesis:` section)."""
+    """Synthesis and report settings (the `synthesis:` section).
+
+    `previous_version`: for an updated review, a CSV of the studies the previous version included
+    (its included.csv, or any CSV with `work_id` and/or `doi`): the PRISMA diagram then takes the
+    PRISMA 2020 template for updated reviews (previous studies + new studies = total).
+    """
 
     title: str | None = None
+    previous_version: Path | None = field(default=None, metadata={"must_exist": True})
     #: The issuer whose practice the report sets against the others' and the literature's
     #: (its name as in the Extraction sheet's issuer column; matched case-blind).
     client: str | None = None

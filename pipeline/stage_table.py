@@ -57,10 +57,10 @@ class ProtocolPath:
 @dataclass(frozen=True)
 class SourceFiles:
     """The files of the protocol's `type: file` and `type: suggestions` sources (exports from
-    databases, readers' suggestions)."""
+    databases, readers' suggestions) and the kept pages of its `type: citations` sources."""
 
     def describe(self) -> str:
-        return "the protocol's file sources"
+        return "the protocol's file and suggestions sources and the kept pages of its citations sources"
 
 
 Input = Union[Output, Ledger, ProtocolPath, SourceFiles]
@@ -114,6 +114,7 @@ DEFINITIONS_LEDGER = Ledger("definitions.csv")
 
 CODEBOOK = ProtocolPath("codebook")
 FULLTEXT = ProtocolPath("coding.fulltext", folder=True)
+PREVIOUS_VERSION = ProtocolPath("synthesis.previous_version")
 
 #: The stages, in the order a person reads them (the run order is derived from `reads`).
 STAGE_TABLE: tuple[Stage, ...] = (
@@ -144,8 +145,8 @@ STAGE_TABLE: tuple[Stage, ...] = (
           workbooks=("coding.xlsx",)),
     Stage("synthesize", "05_synthesis",
           reads=(SEARCH_LOG, DEDUPE_MANIFEST, WORKS, SCREENED, INCLUDED, CODES, EXTRACTION, DEFINITIONS, COVERAGE,
-                 CODEBOOK),
-          writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "figures/*",
+                 CODEBOOK, PREVIOUS_VERSION),
+          writes=("synthesis.xlsx", "tables/*", "prisma.json", "prisma.png", "prisma.svg", "prisma.docx", "figures/*",
                   "catalogue.md", "catalogue.html", "included.ris", "included.bib", "included.csl.json",
                   "screened.ris", "screened.bib", "asreview.csv", "report.md", "report.docx"),
           sections=("research_questions", "screening", "codebook", "synthesis"),
@@ -199,7 +200,7 @@ def markdown_table(table: tuple[Stage, ...] = STAGE_TABLE) -> str:
             return f"`{item.describe()}`"
         if isinstance(item, ProtocolPath):
             return f"the `{item.key}` {'folder (every file in it)' if item.folder else 'file'}"
-        return "the exports named by `type: file` and `type: suggestions` sources"
+        return "the exports named by `type: file` and `type: suggestions` sources, the kept iterations of `type: citations` sources"
 
     rows = ["| stage | folder | reads | writes | workbooks for people (`data/<id>/workbooks/`) | protocol sections |",
             "|---|---|---|---|---|---|"]

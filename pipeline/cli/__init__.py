@@ -157,12 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-from . import code as _code, dedupe as _dedupe, publish as _publish, screen as _screen, synthesize as _synthesize  # noqa: E402
+from . import code as _code, dedupe as _dedupe, fulltext as _fulltext, publish as _publish, screen as _screen  # noqa: E402
+from . import snowball as _snowball, synthesize as _synthesize  # noqa: E402
 
 app.add_typer(_dedupe.app, name="dedupe")
 app.add_typer(_screen.app, name="screen")
 app.add_typer(_code.app, name="code")
+app.add_typer(_fulltext.app, name="fulltext")
 app.command("synthesize")(_synthesize.synthesize)
+app.command("snowball")(_snowball.snowball)
 app.command("publish")(_publish.publish)
 
 

@@ -2,8 +2,9 @@
 
 Boxes are sized from the measured size of their text, so long database names and exclusion
 reasons never spill out, and rows are stacked so that no two boxes overlap. The layout is the
-PRISMA 2020 template for databases and other methods, with one screening flow: the review
-screens every record together, whatever found it.
+PRISMA 2020 template for databases, registers and other methods: the works found only by other
+methods (websites, organisations, citation searching) get a column of their own, through the
+same screening, retrieval and assessment, joining the database flow at the studies included.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ PAD = 6.0  # points between a box's edge and its text
 GAP = 26.0  # points between rows
 LEFT_X, LEFT_W = 44.0, 300.0
 RIGHT_X, RIGHT_W = 424.0, 320.0
-WIDTH = RIGHT_X + RIGHT_W + 14.0
+#: The other-methods flow's own column and its side boxes (drawn only when it has works).
+OTHER_X, OTHER_W = 804.0, 300.0
+SIDE_X, SIDE_W = 1164.0, 320.0
 ITEMS = 8  # exclusion reasons / sources listed in a box before "… n more"
 EDGE = "#333333"
 
@@ -81,54 +84,107 @@ class _Measure:
             chars -= 2
 
 
+def _column(p: Prisma, flow: dict) -> dict:
+    """Numbers one column draws: the screening counts with automation tools' exclusions apart
+    (removed before screening, as PRISMA 2020 draws them) and the reviewers' exclusions left."""
+    auto = int(flow.get("records_marked_ineligible_by_automation", 0))
+    reasons = flow.get("records_excluded_by_reviewers_by_reason") if auto else flow.get("records_excluded_by_reason")
+    return {**flow, "auto": auto, "screened_by_people": flow["records_screened"] - auto,
+            "excluded_by_people": flow["records_excluded"] - auto, "people_reasons": reasons or {}}
+
+
 def prisma_figure(p: Prisma) -> Figure:
-    """The PRISMA 2020 flow: identification per database and per other method, duplicates removed,
-    screening with exclusions by reason, retrieval, eligibility, and the studies included."""
+    """The PRISMA 2020 flow: identification per database, register and other method, records removed
+    before screening (duplicates, automation tools), screening with exclusions by reason, retrieval,
+    eligibility, and the studies included; with a column of its own for the works found only by
+    other methods (websites, organisations, citation searching) when there are any."""
     fig = Figure()
     FigureCanvasAgg(fig)  # a renderer to measure text with, without pyplot's global figures
     measure = _Measure(fig)
     left = lambda name, rows: _Box(name, LEFT_X, LEFT_W, measure.wrap(rows, LEFT_W))  # noqa: E731
     right = lambda name, rows: _Box(name, RIGHT_X, RIGHT_W, measure.wrap(rows, RIGHT_W))  # noqa: E731
+    other = lambda name, rows: _Box(name, OTHER_X, OTHER_W, measure.wrap(rows, OTHER_W))  # noqa: E731
+    side = lambda name, rows: _Box(name, SIDE_X, SIDE_W, measure.wrap(rows, SIDE_W))  # noqa: E731
+    split = bool(p.other_methods_flow)
+    db = _column(p, p.database_flow())
 
-    pending_ta = [(f"awaiting a decision (n = {p.awaiting_title_abstract})", True)] if p.awaiting_title_abstract else []
-    pending_ta += [(f"in conflict (n = {p.conflicts_title_abstract})", True)] if p.conflicts_title_abstract else []
-    pending_ft = [(f"awaiting a decision (n = {p.awaiting_full_text})", True)] if p.awaiting_full_text else []
-    pending_ft += [(f"in conflict (n = {p.conflicts_full_text})", True)] if p.conflicts_full_text else []
+    def pending(flow: dict, stage: str) -> list[tuple[str, bool]]:
+        out = [(f"awaiting a decision (n = {flow[f'awaiting_{stage}']})", True)] if flow[f"awaiting_{stage}"] else []
+        return out + ([(f"in conflict (n = {flow[f'conflicts_{stage}']})", True)] if flow[f"conflicts_{stage}"] else [])
+
+    identified = _items(f"Records identified from databases (n = {sum(p.databases.values())})", p.databases)
+    if p.registers:
+        identified += _items(f"Records identified from registers (n = {sum(p.registers.values())})", p.registers)
+    others = _items("Records identified from other methods: websites, organisations, citation searching, "
+                    f"reference lists (n = {sum(p.other_methods.values())})", p.other_methods)
+    removed = [("Records removed before screening:", False),
+               (f"Duplicate records removed (n = {p.duplicates_removed})", True)]
+    if db["auto"] or not split and p.records_marked_ineligible_by_automation:
+        removed.append((f"Records marked as ineligible by automation tools (n = {db['auto']})", True))
     rows: list[tuple[str, list[_Box]]] = [
-        ("identify", [left("databases", _items(f"Records identified from databases (n = {sum(p.databases.values())})",
-                                               p.databases)),
-                      right("other methods", _items("Records identified from other methods: websites, organisations, "
-                                                    f"reference lists (n = {sum(p.other_methods.values())})",
-                                                    p.other_methods))]),
-        ("removed", [right("removed", [("Records removed before screening:", False),
-                                       (f"Duplicate records removed (n = {p.duplicates_removed})", True)])]),
-        ("screened", [left("screened", [(f"Records screened (title/abstract) (n = {p.records_screened})", False),
-                                        *pending_ta]),
-                      right("excluded", _items(f"Records excluded (n = {p.records_excluded})",
-                                               p.records_excluded_by_reason))]),
-        ("sought", [left("sought", [(f"Reports sought for retrieval (n = {p.reports_sought})", False)]),
-                    right("not retrieved", [(f"Reports not retrieved (n = {p.reports_not_retrieved})", False)])]),
-        ("assessed", [left("assessed", [(f"Reports assessed for eligibility (n = {p.reports_assessed})", False),
-                                        *pending_ft]),
-                      right("reports excluded", _items(f"Reports excluded (n = {p.reports_excluded})",
-                                                       p.reports_excluded_by_reason))]),
-        ("included", [left("included", [(f"Studies included in review (n = {p.studies_included})", False)])]),
+        ("identify", [left("databases", identified)] + ([other("other methods", others)] if split else
+                                                        [right("other methods", others)])),
+        ("removed", [right("removed", removed)]),
+        ("screened", [left("screened", [(f"Records screened (title/abstract) (n = {db['screened_by_people']})", False),
+                                        *pending(db, "title_abstract")]),
+                      right("excluded", _items(f"Records excluded (n = {db['excluded_by_people']})", db["people_reasons"]))]),
+        ("sought", [left("sought", [(f"Reports sought for retrieval (n = {db['reports_sought']})", False)]),
+                    right("not retrieved", [(f"Reports not retrieved (n = {db['reports_not_retrieved']})", False)])]),
+        ("assessed", [left("assessed", [(f"Reports assessed for eligibility (n = {db['reports_assessed']})", False),
+                                        *pending(db, "full_text")]),
+                      right("reports excluded", _items(f"Reports excluded (n = {db['reports_excluded']})",
+                                                       db["reports_excluded_by_reason"]))]),
+        ("included", [left("included", [(f"Studies included in review (n = {p.studies_included})", False)] +
+                           ([(f"Reports of included studies (n = {p.reports_of_included_studies})", False)]
+                            if p.reports_of_included_studies else []))]),
     ]
+    if split:
+        o = _column(p, p.other_methods_flow)
+        excluded = _items(f"Records excluded (n = {o['records_excluded']})", {})
+        if o["auto"]:
+            excluded += _items(f"marked as ineligible by automation tools (n = {o['auto']})",
+                               o["records_marked_ineligible_by_automation_by_reason"])
+        excluded += _items(f"excluded by reviewers (n = {o['excluded_by_people']})", o["people_reasons"])
+        extra = {
+            "screened": [other("other screened", [(f"Works found only by other methods, screened "
+                                                   f"(n = {o['records_screened']})", False), *pending(o, "title_abstract")]),
+                         side("other excluded", excluded)],
+            "sought": [other("other sought", [(f"Reports sought for retrieval (n = {o['reports_sought']})", False)]),
+                       side("other not retrieved", [(f"Reports not retrieved (n = {o['reports_not_retrieved']})", False)])],
+            "assessed": [other("other assessed", [(f"Reports assessed for eligibility (n = {o['reports_assessed']})", False),
+                                                  *pending(o, "full_text")]),
+                         side("other reports excluded", _items(f"Reports excluded (n = {o['reports_excluded']})",
+                                                               o["reports_excluded_by_reason"]))],
+        }
+        rows = [(name, row + extra.get(name, [])) for name, row in rows]
+    update = p.previous_studies is not None
+    if update:  # the PRISMA 2020 template for updated reviews: previous studies + new = total
+        new = int(p.new_studies_included or 0)
+        rows.insert(0, ("previous", [left("previous", [
+            ("Previous studies:", False),
+            (f"Studies included in previous version of review (n = {p.previous_studies})", True),
+            (f"Reports of studies included in previous version of review (n = {p.previous_studies})", True)])]))
+        rows[-1] = ("included", [left("included", [(f"New studies included in review (n = {new})", False),
+                                                   (f"Reports of new included studies (n = {new})", False)])])
+        rows.append(("total", [left("total", [
+            (f"Total studies included in review (n = {p.total_studies_included})", False),
+            (f"Reports of total included studies (n = {p.total_studies_included})", False)])]))
     # Stack the rows downwards from y = 0 (points); the identification row's two boxes share a height.
     y = -14.0
     boxes: dict[str, _Box] = {}
-    for index, (_, row) in enumerate(rows):
+    for name, row in rows:
         heights = [measure.size(box.text)[1] + 2 * PAD for box in row]
         if row[0].name == "included":  # tall enough for its band's rotated label
             heights = [max(heights[0], measure.size("Included")[0] + 4 * PAD)]
         for box in row:
-            box.top, box.h = y, (max(heights) if index == 0 else heights[row.index(box)])
+            box.top, box.h = y, (max(heights) if name == "identify" else heights[row.index(box)])
             boxes[box.name] = box
         y -= max(heights) + GAP
     height = -y - GAP + 14.0
-    fig.set_size_inches(WIDTH / 72, height / 72)
+    width = (SIDE_X + SIDE_W if split else RIGHT_X + RIGHT_W) + 14.0
+    fig.set_size_inches(width / 72, height / 72)
     ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, WIDTH)
+    ax.set_xlim(0, width)
     ax.set_ylim(-height, 0)
     ax.axis("off")
 
@@ -145,20 +201,44 @@ def prisma_figure(p: Prisma) -> Figure:
                     arrowprops=dict(arrowstyle="-|>", color=EDGE, linewidth=1, shrinkA=0, shrinkB=0))
 
     spine = LEFT_X + LEFT_W / 2
-    db, other, removed = boxes["databases"], boxes["other methods"], boxes["removed"]
-    junction = db.bottom - GAP / 2
-    ax.plot([RIGHT_X + RIGHT_W / 2] * 2 + [spine], [other.bottom, junction, junction], color=EDGE, linewidth=1)
-    ax.plot([spine, spine], [db.bottom, junction], color=EDGE, linewidth=1)
-    arrow(spine, junction, spine, boxes["screened"].top)
-    arrow(spine, removed.top - removed.h / 2, RIGHT_X, removed.top - removed.h / 2)
-    for main, side in (("screened", "excluded"), ("sought", "not retrieved"), ("assessed", "reports excluded")):
-        level = boxes[main].top - min(boxes[main].h, boxes[side].h) / 2
-        arrow(LEFT_X + LEFT_W, level, RIGHT_X, level)
-    for upper, lower in (("screened", "sought"), ("sought", "assessed"), ("assessed", "included")):
+    db_box, other_box, removed_box = boxes["databases"], boxes["other methods"], boxes["removed"]
+    if split:
+        arrow(spine, db_box.bottom, spine, boxes["screened"].top)
+    else:
+        junction = db_box.bottom - GAP / 2
+        ax.plot([RIGHT_X + RIGHT_W / 2] * 2 + [spine], [other_box.bottom, junction, junction], color=EDGE, linewidth=1)
+        ax.plot([spine, spine], [db_box.bottom, junction], color=EDGE, linewidth=1)
+        arrow(spine, junction, spine, boxes["screened"].top)
+    arrow(spine, removed_box.top - removed_box.h / 2, RIGHT_X, removed_box.top - removed_box.h / 2)
+    pairs = [("screened", "excluded"), ("sought", "not retrieved"), ("assessed", "reports excluded")]
+    chain = [("screened", "sought"), ("sought", "assessed"), ("assessed", "included")]
+    if split:
+        pairs += [("other screened", "other excluded"), ("other sought", "other not retrieved"),
+                  ("other assessed", "other reports excluded")]
+        middle = OTHER_X + OTHER_W / 2
+        arrow(middle, other_box.bottom, middle, boxes["other screened"].top)
+        for upper, lower in (("other screened", "other sought"), ("other sought", "other assessed")):
+            arrow(middle, boxes[upper].bottom, middle, boxes[lower].top)
+        included = boxes["included"]
+        level = included.top - included.h / 2
+        ax.plot([middle, middle], [boxes["other assessed"].bottom, level], color=EDGE, linewidth=1)
+        arrow(middle, level, LEFT_X + LEFT_W, level)
+    for main, side_name in pairs:
+        level = boxes[main].top - min(boxes[main].h, boxes[side_name].h) / 2
+        arrow(boxes[main].x + boxes[main].w, level, boxes[side_name].x, level)
+    if update:
+        chain.append(("included", "total"))
+        previous, total = boxes["previous"], boxes["total"]
+        # Down the margin between the bands and the boxes, into the total.
+        margin = LEFT_X - 8
+        mid_previous, mid_total = previous.top - previous.h / 2, total.top - total.h / 2
+        ax.plot([LEFT_X, margin, margin], [mid_previous, mid_previous, mid_total], color=EDGE, linewidth=1)
+        arrow(margin, mid_total, LEFT_X, mid_total)
+    for upper, lower in chain:
         arrow(spine, boxes[upper].bottom, spine, boxes[lower].top)
 
     for label, first, last in (("Identification", "databases", "removed"), ("Screening", "screened", "assessed"),
-                               ("Included", "included", "included")):
+                               ("Included", "included", "total" if update else "included")):
         top, bottom = boxes[first].top, boxes[last].bottom
         ax.add_patch(FancyBboxPatch((8, bottom), 20, top - bottom, boxstyle="round,pad=0,rounding_size=4",
                                     facecolor="#c9daf8", edgecolor="#5b7bb2", gid=f"band:{label}"))

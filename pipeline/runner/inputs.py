@@ -70,6 +70,9 @@ def _paths(ctx: Context, item: Input) -> Iterator[tuple[Path, bool]]:
         for source in ctx.protocol.sources:
             if getattr(source, "type", None) in ("file", "suggestions"):  # suggestions are a file too
                 yield _under_root(ctx, Path(source.path)), False
+            elif getattr(source, "type", None) == "citations":
+                # `slr snowball` keeps its iterations here; search rebuilds their records from them.
+                yield ctx.store.raw_dir(source.name), True
     else:  # pragma: no cover - a new kind of input must be handled here
         raise TypeError(f"unknown input kind {item!r}")
 

@@ -53,6 +53,9 @@ def run_search(ctx: Context, *, offline: bool = False, only: list[str] | None = 
             if isinstance(source, FileSource):
                 frame, row, copy = _import_file(ctx, source, run_id)
                 copies.append(copy)
+            elif source.type == "citations":  # fetched by `slr snowball`; search only reads its kept pages
+                from .snowball import citation_records
+                frame, row = citation_records(ctx, source)
             else:
                 frame, row = _search_api(ctx, source, run_id, offline)
         except PipelineError as exc:

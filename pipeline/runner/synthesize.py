@@ -17,11 +17,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..codebook import Codebook, load_codebook
-from ..errors import StageError
+from ..errors import InputError, StageError
 from ..report.document import markdown_to_docx
 from ..report.exports import screening_notes, to_asreview, to_bibtex, to_csl_json, to_ris
 from ..report.figures import bar_chart, heatmap, stacked_years
 from ..report.flow import prisma_figure
+from ..report.prisma_docx import write_prisma_docx
 from ..sheets import Column, Sheet, write_workbook
 from ..report.citations import Citations
 from ..stage_table import CODES, COVERAGE, DEFINITIONS, EXTRACTION, INCLUDED, SCREENED, SEARCH_LOG, WORKS, Output
@@ -57,6 +58,19 @@ def _read(ctx: Context, item: Output, *, required: bool = True) -> pd.DataFrame 
     return read_csv(path)
 
 
+def previous_version(ctx: Context) -> pd.DataFrame | None:
+    """The previous version's included studies (`synthesis.previous_version`), or None (not an update)."""
+    path = ctx.protocol.synthesis.previous_version
+    if path is None:
+        return None
+    frame = read_csv(path)
+    if not {"work_id", "doi"} & set(frame.columns):
+        raise InputError(f"{ctx.store.relative(path)} (synthesis.previous_version) has neither a work_id nor a doi "
+                         f"column (it has: {', '.join(map(str, frame.columns)) or 'none'})",
+                         hint="point synthesis.previous_version at the previous version's 03_screen/included.csv")
+    return frame
+
+
 def _inputs(ctx: Context) -> dict[str, Any]:
     """Every input, read in one place (so that the column names each stage writes are met here)."""
     dedupe = ctx.store.read_manifest("dedupe")
@@ -83,7 +97,7 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
     """Check the PRISMA counts, then write every synthesis output (see the module docstring)."""
     started = ctx.begin(STAGE)
     data = _inputs(ctx)
-    flow = prisma(data["search_log"], data["dedupe"], data["screened"])
+    flow = prisma(data["search_log"], data["dedupe"], data["screened"], previous=previous_version(ctx))
     check(flow, data["dedupe"], included_rows=len(data["included"]))
     included, codes, book = data["included"], data["codes"], data["codebook"]
     codes = codes[codes["work_id"].isin(set(included["work_id"]))]
@@ -130,6 +144,8 @@ def run_synthesize(ctx: Context) -> SynthesisSummary:
         write_text(folder / "tables" / f"{slug}.md", f"# {name}\n\n" + T.to_markdown(frame))
     write_json(folder / "prisma.json", asdict(flow))
     _save(prisma_figure(flow), folder / "prisma")
+    with atomic_path(folder / "prisma.docx") as tmp:  # the diagram's numbers, editable (issue 20)
+        write_prisma_docx(flow, tmp, ctx.protocol.title)
     _figures(folder / "figures", sources, codes, book)
     title = ctx.protocol.synthesis.title or ctx.protocol.title
     write_text(folder / "catalogue.md", catalogue_markdown(sources, previous, f"Catalogue: {title}"))

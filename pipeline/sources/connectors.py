@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from . import arxiv, core, crossref, doaj, eric, europepmc, openalex, semantic_scholar
+from . import arxiv, citations, core, crossref, doaj, eric, europepmc, openalex, semantic_scholar
 
 if TYPE_CHECKING:
     from ..config import ApiSource
@@ -45,4 +45,6 @@ CONNECTORS: dict[str, Connector] = {
     "europepmc": europepmc,
     "doaj": doaj,
     "core": core,
+    #: Citation searching (`slr snowball`, pipeline/runner/snowball.py) through OpenAlex.
+    "citations": citations,
 }

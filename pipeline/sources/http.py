@@ -53,7 +53,7 @@ REDACTED = "<redacted>"
 #: Polite request rates (per second) by connector type; Crossref doubles with a contact address.
 RATES: dict[str, float] = {
     "openalex": 10.0, "crossref": 5.0, "semantic_scholar": 1.0, "arxiv": 1 / 3,
-    "eric": 2.0, "europepmc": 2.0, "core": 2.0, "doaj": 2.0,
+    "eric": 2.0, "europepmc": 2.0, "core": 2.0, "doaj": 2.0, "citations": 10.0,
 }
 
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 524})

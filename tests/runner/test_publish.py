@@ -49,7 +49,9 @@ def test_a_suggestion_reaches_prisma_and_the_site(demo: Path) -> None:  # noqa: 
     flow = json.loads((demo / "outputs" / "demo" / "05_synthesis" / "prisma.json").read_text())
     assert flow["other_methods"]["Suggested by readers"] == 2
     report = (demo / "outputs" / "demo" / "05_synthesis" / "report.md").read_text()
-    assert "11 sources were searched or imported: 3 through database APIs and 8 from export files" in report
+    # 12 with the citation searching of issue 20.
+    assert "12 sources were searched or imported: 3 through database APIs and 8 from export files or reference " \
+           "lists, and 1 by citation searching." in report
     assert "- Suggested by readers (suggestions, csv) on 2026-12-01: 2 records." in report
     screened = read_csv(demo / "outputs" / "demo" / "03_screen" / "screened.csv")
     suggested = screened[screened["record_ids"].str.contains("suggestions:")]

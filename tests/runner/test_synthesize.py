@@ -59,16 +59,26 @@ def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     flow = json.loads((synthesis(demo) / "prisma.json").read_text())
     rows = {r[1].value: r[2].value for r in load_workbook(synthesis(demo) / "synthesis.xlsx")["PRISMA"].iter_rows(min_row=2)}
     # The readers' suggestions (2 records) add one work: the other joins the Observatory's OECD paper
-    # (a reviewer's `same` in data/demo/ledger/dedupe.csv), one more duplicate removed.
-    assert rows["Records identified"] == flow["records_identified"] == 753
-    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 14
+    # (a reviewer's `same` in data/demo/ledger/dedupe.csv), one more duplicate removed. The citation-searching
+    # iteration's 2 records (issue 20) are duplicates of the openalex source's: 2 more identified and removed.
+    assert rows["Records identified"] == flow["records_identified"] == 755
+    assert rows["Duplicate records removed"] == flow["duplicates_removed"] == 16
     assert rows["Records screened (title/abstract)"] == flow["records_screened"] == 739
     # 226: 5 Observatory works await a reviewer for their detected language (see tests/cli/test_screen.py).
     assert rows["Studies included in the review"] == flow["studies_included"] == 226
     svg = (synthesis(demo) / "prisma.svg").read_text()
-    for n in (flow["records_screened"], flow["records_excluded"], flow["reports_sought"], flow["studies_included"]):
-        # The closing parenthesis matters: "n = 23" alone would also match "n = 230".
-        assert f"(n = {n})" in svg.replace("&#x27;", "'"), n
+    # PRISMA 2020 boxes (issue 20): the criteria's 504 exclusions are automation tools', apart from the
+    # reviewers' 2; the 317 works found only by other methods (all 226 included among them) have their own
+    # column, so the database column screens 422 − 422 = 0 works by hand.
+    assert (flow["records_marked_ineligible_by_automation"], flow["records_excluded_by_reviewers"]) == (504, 2)
+    assert flow["other_methods_flow"]["records_screened"] == 317 and flow["other_methods_flow"]["studies_included"] == 226
+    drawn = svg.replace("&#x27;", "'")
+    for text in ("Records marked as ineligible by automation tools (n = 422)", "Records screened (title/abstract) (n = 0)",
+                 "Works found only by other methods, screened (n = 317)",
+                 "marked as ineligible by automation tools (n = 82)", "excluded by reviewers (n = 2)",
+                 f"Reports sought for retrieval (n = {flow['reports_sought']})",
+                 f"Studies included in review (n = {flow['studies_included']})", "Citation searching (OpenAlex) (n = 2)"):
+        assert text in drawn, text
     included = (synthesis(demo) / "included.ris").read_text().count("TY  - ")
     assert included == flow["studies_included"]
     labels = read_csv(synthesis(demo) / "asreview.csv")["label_included"].fillna("").value_counts().to_dict()
@@ -113,8 +123,33 @@ def test_out_of_date_inputs_stop_before_anything_is_drawn(demo: Path, tmp_path: 
     assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) != 0
     err = capsys.readouterr().err
     assert "synthesize: the PRISMA counts do not add up at identification: records identified (search log) = " \
-           "records deduplicated (02_dedupe), but 753 ≠ 758" in err
+           "records deduplicated (02_dedupe), but 755 ≠ 760" in err
     assert "Traceback" not in err and not (root / "outputs" / "demo" / "05_synthesis" / "prisma.png").exists()
+
+
+def test_previous_version_makes_the_updated_review_diagram(demo: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 20: `synthesis.previous_version` names the previous version's included studies; the
+    diagram takes the updated-review template (previous + new = total); a CSV without ids is refused."""
+    root = tmp_path / "updated"
+    shutil.copytree(demo, root)
+    included = read_csv(root / "outputs" / "demo" / "03_screen" / "included.csv")
+    # MADE: a previous version that included the first 200 of today's 226 studies (by work id).
+    previous = root / "data" / "demo" / "previous_included.csv"
+    included[["work_id"]].head(200).to_csv(previous, index=False)
+    config = root / "config" / "demo.yaml"
+    config.write_text(config.read_text(encoding="utf-8") +
+                      "\nsynthesis:\n  previous_version: data/demo/previous_included.csv\n", encoding="utf-8")
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) == 0
+    flow = json.loads((root / "outputs" / "demo" / "05_synthesis" / "prisma.json").read_text())
+    assert (flow["previous_studies"], flow["new_studies_included"], flow["total_studies_included"]) == (200, 26, 226)
+    svg = (root / "outputs" / "demo" / "05_synthesis" / "prisma.svg").read_text()
+    assert "Total studies included in review (n = 226)" in svg and "New studies included in review (n = 26)" in svg
+    previous.write_text("title\nSomething\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--root", str(root), "-c", "config/demo.yaml", "synthesize"]) == 3
+    assert "data/demo/previous_included.csv (synthesis.previous_version) has neither a work_id nor a doi column " \
+           "(it has: title)" in capsys.readouterr().err
 
 
 def test_report_follows_the_studys_headings(demo: Path) -> None:

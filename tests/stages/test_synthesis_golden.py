@@ -113,8 +113,10 @@ def test_prisma_sheet() -> None:
         ("Identification", "Records from Micro-Credential Observatory (NIDL) (other methods)", 10),
         ("Identification", "Records identified", 16),
         ("Identification", "Duplicate records removed", 2),
+        ("Identification", "Records marked as ineligible by automation tools", 0),  # every decision is a reviewer's
         ("Screening", "Records screened (title/abstract)", 14),
         ("Screening", "Records excluded", 4),
+        ("Screening", "Records excluded by reviewers", 4),
         ("Screening", "Records excluded: not about micro-credentials", 3),
         ("Screening", "Records excluded: published before 2018", 1),
         ("Screening", "Records awaiting a title/abstract decision", 0),
@@ -125,6 +127,7 @@ def test_prisma_sheet() -> None:
         ("Screening", "Reports excluded: not about micro-credentials", 1),
         ("Screening", "Reports awaiting a full-text decision", 1),
         ("Included", "Studies included in the review", 7),
+        ("Included", "Reports of included studies", 7),
     ]
 
 

@@ -43,6 +43,9 @@ EXCHANGES = {
 RECORDINGS = {
     "openalex": ("openalex_filter_cursor_2pages_and_400s", [3, 4]),
     "arxiv": ("arxiv_query_testing_start0_max10", [0]),
+    # Both works of that page cite W2741809807, the demo's citation-searching seed: a true (partial)
+    # answer to `filter=cites:W2741809807`, the request the citations connector sends.
+    "citations": ("openalex_filter_cursor_2pages_and_400s", [3, 4]),
 }
 #: Response headers worth keeping (the rest are a CDN's routing details).
 KEEP = {"content-type", "date", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "x-ratelimit-limit",
@@ -93,6 +96,13 @@ def main() -> int:
                 step = None
         if step is not None:
             raise SystemExit(f"{name}: the recorded responses end before the search does (next: {step.params})")
+        if source.type == "citations":  # an iteration's state: its seeds and direction (runner/snowball.py)
+            run.save({"source": name, "type": source.type, "complete": True, "pages": len(responses),
+                      "run_id": RUN, "started_at": responses[0][3], "retrieved": records,
+                      "query": f"iteration 1: {source.filters['direction']} citation searching from "
+                               f"{len(source.filters['seeds'])} works",
+                      "filters": {"direction": source.filters["direction"], "seeds": source.filters["seeds"],
+                                  "iteration": 1}})
         print(f"{name}: {len(responses)} page(s), {records} records → {folder.relative_to(ROOT)}")
     return 0
 

@@ -29,9 +29,11 @@ def report_markdown(*, protocol: Any, search_log: pd.DataFrame, p: Prisma, rq_ta
     lines += ["", "## Method", ""]
     imported = search_log["type"].isin(["file", "suggestions"])  # readers' suggestions are a file too
     files = search_log[imported]
-    apis = search_log[~imported]
+    cited = search_log["type"] == "citations"  # citation searching (issue 20) is not a database search
+    apis = search_log[~imported & ~cited]
     lines.append(f"{len(search_log)} sources were searched or imported: {len(apis)} through database APIs and "
-                 f"{len(files)} from export files or reference lists.")
+                 f"{len(files)} from export files or reference lists"
+                 + (f", and {int(cited.sum())} by citation searching." if cited.any() else "."))
     for row in search_log.to_dict("records"):
         query = f' with the query "{md_text(row["query"])}"' if isinstance(row.get("query"), str) and row["query"] else ""
         date = f" on {row['searched_on']}" if isinstance(row.get("searched_on"), str) else ""
