@@ -2,7 +2,8 @@
 
 Derived from the stage table (pipeline/stage_table.py) alone: a stage is stale when one of its
 protocol sections changed, when one of its declared inputs changed, appeared or disappeared since
-its manifest was written, or when a stage it reads from is stale or missing. The reason names the
+its manifest was written, when a file it always writes is missing, or when a stage it reads from is
+stale or missing. The reason names the
 input (or the upstream stage and its own reason).
 """
 
@@ -57,7 +58,19 @@ def stage_state(ctx: Context, name: str, known: dict[str, StageStatus] | None = 
     difference = first_difference(manifest, fingerprint(ctx, stage, manifest))
     if difference:
         return stale(difference)
+    gone = missing_outputs(ctx, name)
+    if gone:
+        return stale(f"output {gone[0]} is missing" + (f" (and {len(gone) - 1} more)" if len(gone) > 1 else ""))
     return StageStatus(name, folder, "done", "", counts, finished)
+
+
+def missing_outputs(ctx: Context, name: str) -> list[str]:
+    """The files a stage always writes (its declared outputs, leaving out those written only in some
+    runs `?`, families `*` and varying names `<…>`) that are not in its folder now: deleted by hand,
+    or declared after the stage last ran. Either way the stage must run again."""
+    stage_dir = ctx.store.stage_dir(name)
+    return [f"{ctx.store.relative(stage_dir)}/{output}" for output in STAGES_BY_NAME[name].writes
+            if not any(mark in output for mark in "?*<") and not (stage_dir / output).exists()]
 
 
 def review_status(ctx: Context) -> list[StageStatus]:

@@ -117,6 +117,18 @@ def test_deleting_a_ledger_makes_its_stage_stale(review: Path) -> None:
     assert states(review)["screen"] == ("stale", "input deleted: data/demo/ledger/screening.csv")
 
 
+def test_a_deleted_output_makes_its_stage_stale_and_run_writes_it_again(review: Path) -> None:
+    """A file a stage always writes, deleted by hand (or declared after the stage last ran, as
+    prisma.docx was): the stage is stale, naming the file, and `slr run` writes it again."""
+    report = review / "outputs" / "demo" / "05_synthesis" / "report.md"
+    report.unlink()
+    now = states(review)
+    assert now["synthesize"] == ("stale", "output outputs/demo/05_synthesis/report.md is missing")
+    assert {stage for stage, (state, _) in now.items() if state != "done"} == {"synthesize"}
+    assert rerun(review) == ["synthesize"]
+    assert report.exists() and rerun(review) == []
+
+
 def test_a_protocol_section_edit_names_the_section(review: Path) -> None:
     path = review / "config" / "demo.yaml"
     text = path.read_text(encoding="utf-8")
