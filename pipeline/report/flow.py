@@ -117,8 +117,11 @@ def prisma_figure(p: Prisma) -> Figure:
         identified += _items(f"Records identified from registers (n = {sum(p.registers.values())})", p.registers)
     others = _items("Records identified from other methods: websites, organisations, citation searching, "
                     f"reference lists (n = {sum(p.other_methods.values())})", p.other_methods)
+    # Each column's arithmetic closes on its own (Prisma.duplicates_split); the other methods'
+    # duplicates are said in that column's screening box.
+    db_duplicates, other_duplicates = p.duplicates_split()
     removed = [("Records removed before screening:", False),
-               (f"Duplicate records removed (n = {p.duplicates_removed})", True)]
+               (f"Duplicate records removed (n = {db_duplicates})", True)]
     if db["auto"] or not split and p.records_marked_ineligible_by_automation:
         removed.append((f"Records marked as ineligible by automation tools (n = {db['auto']})", True))
     rows: list[tuple[str, list[_Box]]] = [
@@ -147,7 +150,11 @@ def prisma_figure(p: Prisma) -> Figure:
         excluded += _items(f"excluded by reviewers (n = {o['excluded_by_people']})", o["people_reasons"])
         extra = {
             "screened": [other("other screened", [(f"Works found only by other methods, screened "
-                                                   f"(n = {o['records_screened']})", False), *pending(o, "title_abstract")]),
+                                                   f"(n = {o['records_screened']})", False),
+                                                  *([(f"duplicates removed: {other_duplicates} of their "
+                                                      f"{sum(p.other_methods.values())} records (of each other or "
+                                                      "of database records)", True)] if other_duplicates else []),
+                                                  *pending(o, "title_abstract")]),
                          side("other excluded", excluded)],
             "sought": [other("other sought", [(f"Reports sought for retrieval (n = {o['reports_sought']})", False)]),
                        side("other not retrieved", [(f"Reports not retrieved (n = {o['reports_not_retrieved']})", False)])],

@@ -25,7 +25,10 @@ def prisma_boxes(p: Prisma) -> list[tuple[str, str, str, int]]:
              for name, n in p.registers.items()]
     rows += [("Identification", "Other methods", f"Records identified from other methods: {name}", n)
              for name, n in p.other_methods.items()]
-    rows += [("Identification", "Databases and registers", "Duplicate records removed", p.duplicates_removed),
+    db_duplicates, other_duplicates = p.duplicates_split()
+    if other_duplicates:
+        rows.append(("Identification", "Other methods", "Duplicate records removed", other_duplicates))
+    rows += [("Identification", "Databases and registers", "Duplicate records removed", db_duplicates),
              ("Identification", "Databases and registers", "Records marked as ineligible by automation tools", auto)]
     for column, flow in (("Databases and registers", db), ("Other methods", p.other_methods_flow)):
         if not flow:

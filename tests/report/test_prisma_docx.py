@@ -30,4 +30,7 @@ def test_the_word_table_holds_each_box_and_the_counts_add_up(tmp_path: Path) -> 
         n[(other, "Records marked as ineligible by automation tools")] + n[(other, "Records excluded by reviewers")] + \
         n[(other, "Reports sought for retrieval")]
     assert n[(other, "Reports not retrieved")] == 1
+    # Identification closes per column: 4 + 1 database and register records − 1 duplicate = 4 works
+    # screened; the 5 other methods' records are 5 works, so that column has no duplicate row.
+    assert n[(db, "Duplicate records removed")] == 1 and (other, "Duplicate records removed") not in n
     assert n[("", "Studies included in review")] == n[("", "Reports of included studies")] == 3

@@ -75,6 +75,8 @@ def test_diagram_and_sheet_share_their_counts(demo: Path) -> None:
     drawn = svg.replace("&#x27;", "'")
     for text in ("Records marked as ineligible by automation tools (n = 422)", "Records screened (title/abstract) (n = 0)",
                  "Works found only by other methods, screened (n = 317)",
+                 # Each column's arithmetic closes: 428 − 6 duplicates = 422 database works; 327 − 10 = 317.
+                 "Duplicate records removed (n = 6)", "duplicates removed: 10 of their 327 records",
                  "marked as ineligible by automation tools (n = 82)", "excluded by reviewers (n = 2)",
                  f"Reports sought for retrieval (n = {flow['reports_sought']})",
                  f"Studies included in review (n = {flow['studies_included']})", "Citation searching (OpenAlex) (n = 2)"):

@@ -142,6 +142,21 @@ class Prisma:
             flow[key] = {k: n for k, n in left.items() if n}
         return flow
 
+    def duplicates_split(self) -> tuple[int, int]:
+        """(removed from the databases-and-registers column, removed from the other-methods column).
+
+        With a column of its own for other methods, each column's arithmetic must close: records a
+        database or register found − its duplicates = the works that column screens; the other
+        methods' records that duplicated each other or a database record are the rest. Without that
+        column (or a flow that does not split cleanly), all duplicates are the first column's."""
+        if not self.other_methods_flow:
+            return self.duplicates_removed, 0
+        found = sum(self.databases.values()) + sum(self.registers.values())
+        first = found - self.database_flow()["records_screened"]
+        if not 0 <= first <= self.duplicates_removed:
+            return self.duplicates_removed, 0
+        return first, self.duplicates_removed - first
+
     def rows(self) -> list[tuple[str, str, int]]:
         """(section, item, count): the PRISMA sheet and table."""
         out = [("Identification", f"Records from {name} (database)", n) for name, n in self.databases.items()]
