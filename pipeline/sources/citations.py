@@ -35,13 +35,8 @@ DIRECTIONS = ("backward", "forward", "both")
 _WORK_ID = re.compile(r"^(?:https?://openalex\.org/)?(W\d+)$", re.I)
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
 
-__all__ = ["TYPE", "DEFAULT_URL", "KEY_ENV", "HINTS", "BATCH", "DIRECTIONS", "auth", "first", "parse", "rate",
+__all__ = ["TYPE", "DEFAULT_URL", "KEY_ENV", "HINTS", "BATCH", "DIRECTIONS", "auth", "first", "parse",
            "seed_key", "work_id"]
-
-
-def rate(mailto: str | None) -> float:
-    """OpenAlex's polite rate (pipeline/sources/http.py RATES)."""
-    return 10.0
 
 
 def work_id(value: Any) -> str | None:

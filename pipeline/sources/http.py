@@ -53,8 +53,9 @@ REDACTED = "<redacted>"
 #: Polite request rates (per second) by connector type; Crossref doubles with a contact address.
 RATES: dict[str, float] = {
     "openalex": 10.0, "crossref": 5.0, "semantic_scholar": 1.0, "arxiv": 1 / 3,
-    "eric": 2.0, "europepmc": 2.0, "core": 2.0, "doaj": 2.0, "citations": 10.0,
+    "eric": 2.0, "europepmc": 2.0, "core": 2.0, "doaj": 2.0,
 }
+RATES["citations"] = RATES["openalex"]  # citation searching asks OpenAlex
 
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 524})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
