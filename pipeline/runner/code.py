@@ -224,6 +224,10 @@ class CodeImportSummary:
     definitions_added: int = 0
 
 
+#: Per ledger: the key of a row and the columns whose change makes a new row. One home for the
+#: import (what to append) and for the workbook check (what is not imported yet).
+CODING_KEY, CODING_COMPARE = ["work_id", "rq", "theme", "coder"], ["codes", "evidence"]
+EXTRACTION_KEY, EXTRACTION_COMPARE = ["issuer", "source"], list(EXTRACTION_FIELDS)
 DEFINITION_KEY, DEFINITION_COMPARE = ["definition_id", "coder"], ["decision", "definition", "family"]
 
 
@@ -240,9 +244,9 @@ def coding_workbook(ctx: Context, path: Path) -> FilledWorkbook:
         kept, _ = _ledger(ctx, "definitions.csv")
         # The coder is named on the import's command line: a row any coder imported counts.
         return (unimported_rows(coding, [r for r in rows if r["_ledger"] == "coding"],
-                                key=["work_id", "rq", "theme", "coder"], compare=["codes", "evidence"], loose=["coder"])
+                                key=CODING_KEY, compare=CODING_COMPARE, loose=["coder"])
                 + unimported_rows(extraction, [r for r in rows if r["_ledger"] == "extraction"],
-                                  key=["issuer", "source"], compare=list(EXTRACTION_FIELDS))
+                                  key=EXTRACTION_KEY, compare=EXTRACTION_COMPARE)
                 + unimported_rows(kept, [r for r in rows if r["_ledger"] == "definitions"],
                                   key=DEFINITION_KEY, compare=DEFINITION_COMPARE, loose=["coder"]))
 
@@ -273,10 +277,10 @@ def run_code_import(ctx: Context, files: list[Path], *, coder: str) -> CodeImpor
         if missing:
             deleted[Path(path)] = len(missing)
     added = append_ledger(ctx.store.ledger_dir / "coding.csv", list(LEDGER_COLUMNS), lambda ledger: new_ledger_rows(
-        ledger, code_rows, key=["work_id", "rq", "theme", "coder"], compare=["codes", "evidence"]))
+        ledger, code_rows, key=CODING_KEY, compare=CODING_COMPARE))
     added_issuers = append_ledger(ctx.store.ledger_dir / "extraction.csv", list(EXTRACTION_LEDGER),
-                                  lambda extraction: new_ledger_rows(extraction, issuer_rows, key=["issuer", "source"],
-                                                                     compare=list(EXTRACTION_FIELDS)))
+                                  lambda extraction: new_ledger_rows(extraction, issuer_rows, key=EXTRACTION_KEY,
+                                                                     compare=EXTRACTION_COMPARE))
     added_definitions = append_ledger(ctx.store.ledger_dir / "definitions.csv", list(DEFINITION_LEDGER),
                                       lambda kept: new_ledger_rows(kept, definition_rows, key=DEFINITION_KEY,
                                                                    compare=DEFINITION_COMPARE))
