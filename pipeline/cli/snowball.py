@@ -1,4 +1,5 @@
-"""`slr snowball`: one iteration of citation searching (backward and forward through OpenAlex)."""
+"""`slr snowball`: one iteration of citation searching (backward and forward through OpenAlex, with
+Semantic Scholar and Crossref for seeds OpenAlex lacks)."""
 
 from __future__ import annotations
 

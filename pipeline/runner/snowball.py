@@ -11,12 +11,17 @@ dedupe and screening. Iterate until `slr snowball` says no new included work is 
 or `filters.max_iterations` (default 2) is reached.
 
 Protocol (an API source): `type: citations`, `database:` (default "Citation searching (OpenAlex)"),
-`filters: {direction: both|backward|forward, seeds: included | [W…, 10.…/…], max_iterations: 2}`.
+`filters: {direction: both|backward|forward, seeds: included | [W…, 10.…/…], max_iterations: 2,
+fallback: true}`. With `fallback` (the default), seeds OpenAlex lacks are looked up in Semantic
+Scholar (references and citing papers) and then Crossref (deposited references), at their public
+addresses or SLR_SEMANTIC_SCHOLAR_URL / SLR_CROSSREF_URL (pipeline/sources/citations.py).
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +31,7 @@ import pandas as pd
 from ..config import ApiSource
 from ..errors import ConfigError, InputError, SourceError
 from ..records import make_records
-from ..sources import citations
+from ..sources import citations, crossref, semantic_scholar
 from ..sources.api import run_api_source
 from ..sources.raw import RawRun, runs
 from ..stage_table import INCLUDED
@@ -76,13 +81,19 @@ def citation_sources(ctx: Context, name: str | None = None) -> list[ApiSource]:
     return found
 
 
+SETTINGS = ("direction", "seeds", "max_iterations", "fallback")
+
+
 def settings(source: ApiSource, where: str) -> tuple[str, Any, int]:
     """(direction, seeds, max_iterations) from the source's filters, checked; errors name the YAML key."""
     filters = dict(source.filters or {})
-    unknown = sorted(set(filters) - {"direction", "seeds", "max_iterations"})
+    unknown = sorted(set(filters) - set(SETTINGS))
     if unknown:
         raise ConfigError(f"{where}.filters.{unknown[0]}: unknown key for a citations source",
-                          hint="valid keys: direction, seeds, max_iterations")
+                          hint=f"valid keys: {', '.join(SETTINGS)}")
+    if not isinstance(filters.get("fallback", True), bool):
+        raise ConfigError(f"{where}.filters.fallback: expected true or false, got {filters['fallback']!r}",
+                          hint="true (the default) asks Semantic Scholar and Crossref for seeds OpenAlex lacks")
     direction = filters.get("direction", "both")
     if direction not in citations.DIRECTIONS:
         raise ConfigError(f'{where}.filters.direction: "{direction}" is not one of {", ".join(citations.DIRECTIONS)}',
@@ -100,6 +111,16 @@ def settings(source: ApiSource, where: str) -> tuple[str, Any, int]:
     if not isinstance(most, int) or isinstance(most, bool) or most < 1:
         raise ConfigError(f"{where}.filters.max_iterations: expected a whole number of at least 1, got {most!r}")
     return direction, seeds, most
+
+
+def fallback_urls(source: ApiSource, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Where seeds OpenAlex lacks are looked up: Semantic Scholar and Crossref (their public
+    addresses, or SLR_SEMANTIC_SCHOLAR_URL / SLR_CROSSREF_URL); none with `fallback: false`."""
+    env = os.environ if env is None else env
+    if not (source.filters or {}).get("fallback", True):
+        return {}
+    return {kind: (env.get(f"SLR_{kind.upper()}_URL") or module.DEFAULT_URL).rstrip("/")
+            for kind, module in (("semantic_scholar", semantic_scholar), ("crossref", crossref))}
 
 
 def included_seeds(ctx: Context) -> tuple[list[str], int]:
@@ -136,8 +157,8 @@ def kept_iterations(source: ApiSource, raw_dir: Path) -> list[Iteration]:
             try:
                 page = citations.parse(kept.body, kept.step, source)
             except (ValueError, KeyError, TypeError, AttributeError) as exc:  # BadPage is a ValueError
-                raise SourceError(f"{source.name}: kept page {kept.number} of {run.folder} cannot be read as an "
-                                  f"OpenAlex response ({type(exc).__name__}: {str(exc)[:200]})",
+                raise SourceError(f"{source.name}: kept page {kept.number} of {run.folder} cannot be read as a "
+                                  f"response of its database ({type(exc).__name__}: {str(exc)[:200]})",
                                   hint="delete that run folder and run `slr snowball` again") from None
             for record in page.records:
                 record["_retrieved_at"] = kept.fetched_at
@@ -185,13 +206,10 @@ def run_snowball(ctx: Context, *, source: str | None = None, offline: bool = Fal
                                        f"offline: {len(done)} iterations kept, {len(new)} new seeds wait for an "
                                        "online `slr snowball`"))
             continue
-        forward_dois = [s for s in new if citations.work_id(s) is None] if direction != "backward" else []
-        if forward_dois:
-            notes.append(f"{len(forward_dois)} seeds known only by DOI: forward citations need an OpenAlex id, "
-                         "found through the backward lookup only")
         query = f"iteration {number}: {direction} citation searching from {len(new)} works"
         iteration_source = replace(src, query=query, filters={"direction": direction, "seeds": new,
-                                                               "iteration": number})
+                                                               "iteration": number,
+                                                               "fallback": fallback_urls(src)})
         ctx.echo(f"{src.name}: {query}")
         with ctx.track(src.name) as report:
             try:
@@ -217,25 +235,31 @@ def citation_records(ctx: Context, source: ApiSource) -> tuple[pd.DataFrame, dic
     frames = []
     described = []
     for item in iterations:
-        by_direction: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for record in item.records:
             if record.get("_id") in seen:
                 continue
             seen.add(record.get("_id"))
-            by_direction.setdefault(record.get("_direction", "forward"), []).append(record)
-        for direction, records in by_direction.items():
+            found_in = record.get("_found_in") or "OpenAlex"
+            groups.setdefault((record.get("_direction", "forward"), found_in), []).append(record)
+        by_direction: dict[str, int] = {}
+        by_database: dict[str, int] = {}
+        for (direction, found_in), records in groups.items():
+            where = "" if found_in == "OpenAlex" else f", found in {found_in}"
             frame, _ = make_records(records, source=source.name,
-                                    source_query=f"{direction} citation searching, iteration {item.number}",
+                                    source_query=f"{direction} citation searching, iteration {item.number}{where}",
                                     native_ids=[r.get("_id") for r in records],
                                     run_id=records[0].get("_run_id"))
             frames.append(frame)
+            by_direction[direction] = by_direction.get(direction, 0) + len(records)
+            by_database[found_in] = by_database.get(found_in, 0) + len(records)
         described.append({"iteration": item.number, "run": item.run.run_id, "seeds": len(item.seeds),
-                          "direction": item.direction, "pages": item.pages,
-                          **{d: len(r) for d, r in by_direction.items()}, "notes": item.notes})
+                          "direction": item.direction, "pages": item.pages, **by_direction,
+                          "databases": by_database, "notes": item.notes})
     frame = pd.concat(frames, ignore_index=True) if frames else make_records([], source=source.name)[0]
     notes = [f"iteration {d['iteration']}: {n}" for d in described for n in d["notes"]]
     row = {
-        "source": source.name, "type": citations.TYPE, "database": source.database or DATABASE,
+        "source": source.name, "type": citations.TYPE, "database": source.database or _database(described),
         "platform": "citation searching",
         "query": "; ".join(f"iteration {d['iteration']}: {d['direction']} from {d['seeds']} works "
                            f"({', '.join(f'{k} {d[k]}' for k in ('backward', 'forward') if k in d) or 'nothing new'})"
@@ -249,3 +273,10 @@ def citation_records(ctx: Context, source: ApiSource) -> tuple[pd.DataFrame, dic
         "warnings_count": 0, "warnings": None,
     }
     return frame, row
+
+
+def _database(described: list[dict[str, Any]]) -> str:
+    """"Citation searching (OpenAlex)", naming Semantic Scholar and Crossref too when records came from them."""
+    found = {name for d in described for name in d.get("databases") or {}} - {"OpenAlex"}
+    others = [name for name in ("Semantic Scholar", "Crossref") if name in found]
+    return DATABASE if not others else f"Citation searching (OpenAlex, {', '.join(others)})"

@@ -159,10 +159,14 @@ class _Search:
         mailto = env.get("SLR_MAILTO") or None
         params, headers = module.auth(key or None, mailto)
         rate = module.rate(mailto) if hasattr(module, "rate") else RATES[source.type]
+        # The source's secrets go to its base URL's origin only. A connector that also asks other
+        # databases (citation searching) names their own secrets and rates.
+        others = module.hosts(source, env) if hasattr(module, "hosts") else {}
         self.client = SourceClient(http, label=f"{source.name} ({source.type})", query=source.query or "(no query)",
                                    rate=rate, redactor=Redactor.from_env(env), auth_params=params,
                                    auth_headers=headers, user_agent=user_agent(mailto),
-                                   hints=_hints(module, key is not None))
+                                   hints=_hints(module, key is not None),
+                                   auth_origin=self.base, hosts=others)
         self.notes: list[str] = []
 
     def run(self) -> ApiRun:

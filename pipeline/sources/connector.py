@@ -6,7 +6,9 @@ A connector module (openalex.py, crossref.py, …) is a handful of module-level 
 - `first(source, base_url) -> Step`: the first request (paging state lives in `Step.params`);
 - `parse(body, step, source) -> Page`: records of one response and the next step (None = done);
 - `auth(key, mailto) -> (params, headers)`: the secrets added when sending, never stored;
-- optionally `rate(mailto)`, `expired(status, detail)` (a paging cursor that expired) and `HINTS`.
+- optionally `rate(mailto)`, `expired(status, detail)` (a paging cursor that expired), `HINTS`, and
+  `hosts(source, env)`: the other databases a connector's chain asks, with their own secrets and rates
+  (http.HostAuth; the source's own secrets go to its base URL's origin only).
 
 Paging state is plain request parameters without secrets, so a run's state file can say exactly
 which request comes next, and an interrupted search resumes there. `parse` raises `BadPage` for a
@@ -45,14 +47,17 @@ class Step:
     #: Connector state that is not a request parameter (e.g. DOAJ's year split), kept with the page.
     note: dict[str, Any] = field(default_factory=dict)
     method: str = "GET"
+    #: A JSON request body (Semantic Scholar's batch lookup is a POST), without secrets.
+    body: Any = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"url": self.url, "params": self.params, "note": self.note, "method": self.method}
+        data = {"url": self.url, "params": self.params, "note": self.note, "method": self.method}
+        return {**data, "body": self.body} if self.body is not None else data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Step":
         return cls(url=data["url"], params=dict(data.get("params") or {}), note=dict(data.get("note") or {}),
-                   method=data.get("method", "GET"))
+                   method=data.get("method", "GET"), body=data.get("body"))
 
 
 @dataclass

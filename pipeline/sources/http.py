@@ -273,9 +273,24 @@ class PoliteSession:
         return ceiling * (0.5 + 0.5 * self.rng())
 
 
+@dataclass(frozen=True)
+class HostAuth:
+    """What one further API host of a source gets: its own secrets, contact line and rate."""
+
+    params: dict[str, str]
+    headers: dict[str, str]
+    user_agent: str
+    rate: float
+
+
 @dataclass
 class SourceClient:
-    """Requests for one source: its rate limiter, its secrets, and its retry counters."""
+    """Requests for one source: its rate limiter, its secrets, and its retry counters.
+
+    With `auth_origin` set (the source's base URL), the source's secrets and contact address go to
+    that origin only; a request to another origin gets those of `hosts` (keyed by base URL), each
+    with its own rate limiter, or none. Citation searching asks Semantic Scholar and Crossref for
+    what OpenAlex lacks: the OpenAlex key must not travel with those requests."""
 
     http: PoliteSession
     label: str
@@ -288,9 +303,22 @@ class SourceClient:
     hints: Mapping[int, str] = field(default_factory=dict)
     retries: int = 0
     problems: list[str] = field(default_factory=list)
+    auth_origin: str | None = None
+    hosts: Mapping[str, HostAuth] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.limiter = self.http.limiter(self.rate)
+        self._hosts = {_origin(url): (auth, self.http.limiter(auth.rate)) for url, auth in self.hosts.items()}
+
+    def _for(self, url: str) -> tuple[dict[str, str], dict[str, str], RateLimiter]:
+        """(params, headers, limiter) of the request's origin: a secret goes only where it belongs."""
+        origin = _origin(url)
+        if self.auth_origin is None or origin == _origin(self.auth_origin):
+            return dict(self.auth_params), {"User-Agent": self.user_agent, **self.auth_headers}, self.limiter
+        if origin in self._hosts:
+            auth, limiter = self._hosts[origin]
+            return dict(auth.params), {"User-Agent": auth.user_agent, **auth.headers}, limiter
+        return {}, {"User-Agent": user_agent(None)}, self.limiter
 
     def sent_url(self, step: Step) -> str:
         """The URL as sent, minus secrets (what the search log and raw pages keep)."""
@@ -301,12 +329,12 @@ class SourceClient:
         """GET one page and parse it; retry what is transient; raise SourceError for the rest."""
         attempt = 0
         url = self.sent_url(step)
-        headers = {"User-Agent": self.user_agent, **self.auth_headers}
-        params = {**step.params, **self.auth_params}
+        secret_params, headers, limiter = self._for(step.url)
+        params = {**step.params, **secret_params}
         while True:
             wait: float | None = None
             try:
-                self.limiter.wait()
+                limiter.wait()
             except WaitTooLong as exc:
                 raise self._stop(f"the API asks to pause for {exc.seconds:.0f} s (its rate-limit budget is spent)", where) from None
             try:
@@ -320,14 +348,14 @@ class SourceClient:
                 raise SourceError(f"{self.label}: request failed: {self.redactor.text(str(exc))} ({where})",
                                   hint="check the source's base_url (or SLR_<TYPE>_URL)") from None
             else:
-                self.limiter.adapt(response.headers)
+                limiter.adapt(response.headers)
                 status = response.status_code
                 body = self.redactor.text(_decode(content, response.headers.get("content-type", "")))
                 if status == 429 or status in RETRY_STATUS or status >= 500:
                     problem = f"HTTP {status}"
                     wait = retry_after(response.headers.get("Retry-After"), self.http.now())
                     if status == 429:
-                        self.limiter.slow_down()
+                        limiter.slow_down()
                 elif status >= 400:
                     raise self._rejected(status, body, where)
                 else:
@@ -336,7 +364,7 @@ class SourceClient:
                     except BadPage as exc:
                         problem = f"unreadable response ({self.redactor.text(str(exc))})"
                     else:
-                        self.limiter.recover()
+                        limiter.recover()
                         return Fetched(url=url, status=status, headers=self.redactor.headers(response.headers),
                                        body=body, fetched_at=self.http.now().isoformat(), parsed=parsed)
             attempt += 1
@@ -382,9 +410,11 @@ class SourceClient:
                 cancelled: threading.Event, outcome: dict[str, Any]) -> tuple[requests.Response, bytes]:
         """GET with redirects followed by hand: secrets only ever go to the origin they were set for."""
         origin = _origin(step.url)
+        secret_params = set(params) - set(step.params)
         method, url, send_params, send_headers = step.method, step.url, params, dict(headers)
         for _ in range(self.http.max_redirects + 1):
             response = self.http.session.request(method, url, params=send_params, headers=send_headers,
+                                                 json=step.body if method != "GET" else None,
                                                  timeout=self.http.timeout, stream=True, allow_redirects=False)
             outcome["response"] = response
             location = response.headers.get("location")
@@ -403,12 +433,12 @@ class SourceClient:
             if _origin(target) != origin:
                 # Another host, port or scheme: it gets no key, no contact address, no cookie.
                 # A server that copies our query into its Location would hand the key on in the URL.
-                secret = {k.lower() for k in self.auth_headers} | SECRET_HEADERS
+                secret = ({k.lower() for k in headers} - {"user-agent"}) | SECRET_HEADERS
                 send_headers = {k: v for k, v in send_headers.items() if k.lower() not in secret}
                 send_headers["User-Agent"] = user_agent(None)  # ours names the contact address
                 parts = urlsplit(target)
                 query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                         if k.lower() not in SECRET_PARAMS and k not in self.auth_params]
+                         if k.lower() not in SECRET_PARAMS and k not in secret_params]
                 target = urlunsplit(parts._replace(query=urlencode(query)))
             method = "GET" if response.status_code == 303 else method
             url, send_params = target, None

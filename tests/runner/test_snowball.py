@@ -53,7 +53,9 @@ def test_one_iteration_then_complete_then_counted_in_search(server: ReplayServer
     (first,) = run_snowball(ctx)
     assert (first.iteration, first.seeds, first.records, first.by_direction, first.done) == (1, 1, 2, {"forward": 2}, False)
     state = json.loads((first.folder / "state.json").read_text())
-    assert state["complete"] and state["filters"] == {"direction": "forward", "seeds": ["W2741809807"], "iteration": 1}
+    assert state["complete"] and state["filters"] == {
+        "direction": "forward", "seeds": ["W2741809807"], "iteration": 1,
+        "fallback": {"semantic_scholar": "https://api.semanticscholar.org/graph/v1", "crossref": "https://api.crossref.org"}}
     # A second call has no new seed: it fetches nothing and says so.
     (again,) = run_snowball(ctx)
     assert again.done and again.reason == "no new seed since iteration 1: citation searching is complete"
@@ -121,7 +123,7 @@ def test_a_damaged_kept_page_is_named(tmp_path: Path, capsys: pytest.CaptureFixt
     page.write_bytes(gzip.compress(head + b"\n" + b'{"results": "truncated'))  # MADE: a damaged copy
     assert main(["--root", str(root), "-c", "config/demo.yaml", "search", "--offline", "--source", "citations"]) == 4
     err = capsys.readouterr().err
-    assert "citations: kept page 1 of" in err and "cannot be read as an OpenAlex response (BadPage: not valid JSON" in err
+    assert "citations: kept page 1 of" in err and "cannot be read as a response of its database (BadPage: not valid JSON" in err
     assert "delete that run folder and run `slr snowball` again" in err and "Traceback" not in err
 
 
@@ -133,3 +135,46 @@ def test_the_command_says_where_the_demo_stands(tmp_path: Path, capsys: pytest.C
     assert capsys.readouterr().out == "citations: no new seed since iteration 1: citation searching is complete\n"
     assert main(["--root", str(root), "-c", "config/demo.yaml", "snowball", "--source", "scopus"]) == 2
     assert 'sources: no `type: citations` source named "scopus"' in capsys.readouterr().err
+
+
+def test_fallback_records_are_named_by_their_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seeds OpenAlex lacks go to Semantic Scholar (SLR_SEMANTIC_SCHOLAR_URL); what it gives is
+    counted under citation searching with its database named (the bodies: see test_citations_fallback)."""
+    from tests.sources.api.test_citations_fallback import OPENALEX, S2_BATCH, S2_DOIS, with_references
+
+    for name in ("OPENALEX_API_KEY", "SLR_MAILTO", "SEMANTIC_SCHOLAR_API_KEY", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    openalex, s2 = ReplayServer(), ReplayServer()
+    try:
+        recorded = [p for p in json.loads(S2_BATCH.read_text()) if p]
+        # MADE: as in test_citations_fallback: OpenAlex's real end page for a DOI nobody recorded,
+        # and a real recorded paper given a `references` list of the other two.
+        openalex.add("/works", Reply(200, (API / OPENALEX / "04_200.json").read_bytes(), {"content-type": "application/json"}),
+                     filter=f"doi:{S2_DOIS[0]}", cursor="*")
+        s2.add("/paper/batch", Reply(200, json.dumps([with_references(recorded[0], recorded[1:])]).encode(),
+                                     {"content-type": "application/json"}))
+        monkeypatch.setenv("SLR_SEMANTIC_SCHOLAR_URL", s2.url)
+        monkeypatch.setenv("SLR_CROSSREF_URL", "http://127.0.0.1:9")  # not asked: the seed is in Semantic Scholar
+        ctx = review(tmp_path, f"{{direction: backward, seeds: ['{S2_DOIS[0]}']}}", openalex.url)
+        (first,) = run_snowball(ctx)
+        assert (first.records, first.by_direction, first.notes) == (2, {"backward": 2}, [])
+        run_search(ctx, offline=True)
+        records = read_csv(ctx.store.stage_dir("search") / "records.csv")
+        assert list(records["source_query"]) == ["backward citation searching, iteration 1, found in Semantic Scholar"] * 2
+        assert sorted(records["doi"]) == sorted(S2_DOIS[1:])
+        log = read_csv(ctx.store.stage_dir("search") / "search_log.csv").iloc[0]
+        assert log["database"] == "Citation searching (OpenAlex, Semantic Scholar)"
+        assert json.loads(log["filters"])["iterations"][0]["databases"] == {"Semantic Scholar": 2}
+    finally:
+        openalex.close()
+        s2.close()
+
+
+def test_fallback_can_be_turned_off(tmp_path: Path) -> None:
+    from pipeline.runner.snowball import fallback_urls
+
+    ctx = review(tmp_path, "{fallback: false}")
+    assert fallback_urls(ctx.protocol.source("citations"), {}) == {}
+    with pytest.raises(ConfigError) as err:
+        run_snowball(review(tmp_path, "{fallback: maybe}"), offline=True)
+    assert "sources[0].filters.fallback: expected true or false, got 'maybe'" in str(err.value)

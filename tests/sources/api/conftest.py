@@ -138,6 +138,15 @@ def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
             match = {k: v for k, v in params.items() if k not in SECRET_PARAMS}
             self.send(server.find(_norm(parts.path), match))
 
+        def do_POST(self) -> None:
+            parts = urlsplit(self.path)
+            params = dict(parse_qsl(parts.query, keep_blank_values=True))
+            length = min(int(self.headers.get("Content-Length") or 0), 1 << 20)
+            server.requests.append({"path": parts.path, "params": params, "headers": dict(self.headers),
+                                    "raw": self.path, "method": "POST", "body": self.rfile.read(length)})
+            match = {k: v for k, v in params.items() if k not in SECRET_PARAMS}
+            self.send(server.find(_norm(parts.path), match))
+
         def send(self, reply: Reply) -> None:
             body = reply.body
             try:

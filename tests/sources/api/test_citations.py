@@ -108,10 +108,3 @@ def test_seed_keys() -> None:
     assert citations.seed_key("https://openalex.org/w123") == "W123"
     assert citations.seed_key("https://doi.org/10.7717/PeerJ.4375") == "10.7717/peerj.4375"
     assert citations.seed_key("not an id") is None
-
-
-def test_forward_from_dois_only_says_what_to_do() -> None:
-    source = ApiSource(name="citations", type="citations", filters={"direction": "forward", "seeds": ["10.7717/peerj.4375"]})
-    with pytest.raises(ValueError) as err:
-        citations.first(source, "http://127.0.0.1:9")
-    assert str(err.value).startswith("forward citation searching needs OpenAlex ids (W…); these seeds are DOIs only")
