@@ -36,6 +36,9 @@ def screen(
         typer.echo(f"  workbook: {ctx.store.relative(path)}")
     if s.conflicts:
         typer.echo(f"  conflicts to resolve: {ctx.store.relative(s.conflicts)} (import it like a workbook)")
+    if s.proposed_not_retrieved:
+        typer.echo(f"  {s.proposed_not_retrieved} reports `slr fulltext fetch` did not retrieve are proposed as not "
+                   "retrieved (column retrieval): confirm with exclude and that reason, or decide on the report you found")
 
 
 @app.command("import")

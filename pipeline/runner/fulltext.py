@@ -12,9 +12,10 @@ retrieved with the reason of each address tried.
 
 Europe PMC (`resultType=core`, by DOI, no key) adds its open or free PDF links after OpenAlex's.
 
-Not done (issue 20): Unpaywall as a further place to look, HTML full texts, and
-feeding the reasons into PRISMA's "reports not retrieved" (that count still comes from the
-full-text screening decisions).
+The reasons reach PRISMA's "reports not retrieved" through the reviewer: `not_retrieved` gives
+`slr screen` the reports to propose as not retrieved in the full-text workbooks (runner/screen.py).
+
+Not done (issue 20): Unpaywall as a further place to look, HTML full texts.
 """
 
 from __future__ import annotations
@@ -176,3 +177,26 @@ def retrieval_log(ctx: Context) -> pd.DataFrame | None:
     """The retrieval log, or None before the first `slr fulltext fetch`."""
     path = ctx.store.data_dir / LOG_NAME
     return read_csv(path) if path.exists() else None
+
+
+def not_retrieved(ctx: Context, works: pd.DataFrame) -> dict[str, str]:
+    """Of `works` (work_id, doi, title), those the latest `slr fulltext fetch` did not retrieve and
+    that still have no file in `coding.fulltext` (a person may have added one since): work_id → "on
+    <date>: <reason>". What `slr screen` proposes as "not retrieved" in the full-text workbooks."""
+    log = retrieval_log(ctx)
+    if log is None or log.empty or works.empty:
+        return {}
+    latest = log.drop_duplicates("work_id", keep="last").set_index("work_id")
+    failed = latest[latest["status"] == "not retrieved"]
+    candidates = works[works["work_id"].isin(failed.index)]
+    if candidates.empty:
+        return {}
+    folder = ctx.protocol.coding.fulltext
+    have = set(match_fulltexts(Path(folder), candidates[["work_id", "doi", "title"]]).texts) \
+        if folder is not None and Path(folder).is_dir() else set()
+    out = {}
+    for work_id in candidates["work_id"]:
+        if work_id not in have:
+            row = failed.loc[work_id]
+            out[str(work_id)] = f"on {str(row['time'] or '')[:10]}: {row['reason'] or 'no reason logged'}"
+    return out

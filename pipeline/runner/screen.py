@@ -6,8 +6,9 @@ decision and who made it, and the work's status), included.csv and manifest.json
 counts and stopping figures; and the workbooks people fill, in data/<id>/workbooks/:
 screening_conflicts.xlsx (when reviewers disagree) and screening_<stage>_<reviewer>.xlsx (when
 reviewers are named; works most likely relevant first, see screen_order.py) — never replacing
-one that holds decisions not imported (`workbooks.keep_unimported`). Imports validate every row
-of every workbook before appending to the ledger.
+one that holds decisions not imported (`workbooks.keep_unimported`). A full-text workbook proposes
+"not retrieved" for the reports `slr fulltext fetch` could not retrieve (`_with_retrieval`).
+Imports validate every row of every workbook before appending to the ledger.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from ..stages.rank import Ranker
 from ..stages.screen import criteria, relevance
 from ..stages.screen.agreement import agreement
 from ..stages.screen.decisions import LEDGER_COLUMNS, final_decisions, map_ledger
-from ..stages.screen.flow import RESOLUTION, STAGES, awaiting_reviewer, prisma_counts
+from ..stages.screen.flow import NOT_RETRIEVED, RESOLUTION, STAGES, awaiting_reviewer, prisma_counts
 from ..store import append_ledger, read_csv, sha256_file, write_csv
 from .context import Context
 from .screen_order import ReviewerOrder, human_labels, kept_features, reviewer_order, stage_stopping
@@ -50,6 +51,8 @@ class ScreenSummary:
     conflicts: Path | None = None
     folder: Path = Path(".")
     rankings: dict[Path, ReviewerOrder] = field(default_factory=dict)
+    #: Reports sought that `slr fulltext fetch` did not retrieve, proposed "not retrieved" in the full-text workbooks.
+    proposed_not_retrieved: int = 0
 
 
 def _works(ctx: Context, usecols: list[str] | None = None) -> tuple[pd.DataFrame, Path]:
@@ -102,6 +105,7 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         conflicts_path.unlink()  # fully imported (checked above), and no conflicts left
     books: dict[Path, ReviewerOrder] = {}
     mapped = map_ledger(ledger, works) if ledger is not None else None
+    unretrieved: dict[str, str] = {}  # filled for the full-text workbooks only
     # TF-IDF is computed only if some order needs a model, and kept for the next run.
     ranker = Ranker(screened, features=kept_features(stage_dir / "ranker"))
     labels = human_labels(mapped, stage)
@@ -109,6 +113,8 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         ranked = reviewer_order(ranker, labels, awaiting_reviewer(screened, mapped, reviewer, stage))
         todo = awaiting_reviewer(screened, mapped, reviewer, stage, order=ranked.score)
         todo = todo.assign(predicted_relevance=todo["work_id"].map(ranked.probability))
+        if stage == STAGES[1]:
+            todo = _with_retrieval(ctx, todo, vocab[1], unretrieved)
         info = ExportInfo(review=ctx.protocol.id, kind="screening", ids=tuple(todo["work_id"]), stage=stage,
                           reviewer=reviewer, exported_at=started.isoformat(), record_ids=_record_ids(todo))
         write_workbook(path, [screening_sheet(todo, *vocab, highlight), order_sheet(ranked, len(todo)),
@@ -117,6 +123,7 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     prisma = prisma_counts(screened)
     statuses = {k: int(v) for k, v in screened["status"].value_counts().sort_index().items()}
     counts = {"works": len(screened), "status": statuses, **prisma,
+              "proposed_not_retrieved": len(unretrieved),
               "decided_by_criteria": int((screened["title_abstract_decided_by"] == "criteria").sum()),
               "workbooks": {ctx.store.relative(p): len(r.score) for p, r in books.items()},
               "ranking": {ctx.store.relative(p): r.summary() for p, r in books.items()},
@@ -124,7 +131,30 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return ScreenSummary(works=len(screened), statuses=statuses, prisma=prisma, workbooks=list(books),
                          conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir,
-                         rankings=books)
+                         rankings=books, proposed_not_retrieved=len(unretrieved))
+
+
+def _with_retrieval(ctx: Context, todo: pd.DataFrame, reasons: tuple[str, ...],
+                    unretrieved: dict[str, str]) -> pd.DataFrame:
+    """A full-text workbook's works with what `slr fulltext fetch` found (column `retrieval`), and,
+    for a report it could not retrieve and nobody has filed since, the proposal "exclude: not
+    retrieved" with that reason. Only proposed: a failed open-access fetch does not make a report
+    unobtainable (a library may have it), so the reviewer confirms it, or not, in the workbook;
+    the confirmed exclusion is what PRISMA counts under "reports not retrieved"."""
+    from .fulltext import not_retrieved
+
+    found = not_retrieved(ctx, todo)
+    unretrieved.update(found)
+    if not found:
+        return todo
+    reason = next((r for r in reasons if any(t in r.lower() for t in NOT_RETRIEVED)), NOT_RETRIEVED[0])
+    failed = todo["work_id"].astype(str).isin(found)
+    todo = todo.copy()
+    todo["retrieval"] = todo["work_id"].astype(str).map(lambda w: f"not retrieved by slr fulltext fetch {found[w]}"
+                                                          if w in found else None)
+    todo.loc[failed, "proposed_decision"] = "exclude"
+    todo.loc[failed, "proposed_reason"] = reason
+    return todo
 
 
 def workbook_name(stage: str, reviewer: str) -> str:

@@ -22,7 +22,7 @@ SHOWN = ("work_id", "title", "abstract", "year", "venue", "doi", "countries_dete
 REVIEWER_COLUMNS = ("decision", "reason", "note")
 
 
-def _layout(decisions: tuple[str, ...], reasons: tuple[str, ...]) -> list[Column]:
+def _layout(decisions: tuple[str, ...], reasons: tuple[str, ...], retrieval: bool = False) -> list[Column]:
     return [
         Column("work_id", width=15),
         Column("title", width=50, wrap=True, highlight=True),
@@ -34,6 +34,7 @@ def _layout(decisions: tuple[str, ...], reasons: tuple[str, ...]) -> list[Column
         Column("relevance_score", width=10, number_format="0.00"),
         Column("predicted_relevance", width=11, number_format="0.00"),
         Column("quality_level", width=14, wrap=True),
+        *([Column("retrieval", width=30, wrap=True)] if retrieval else []),
         Column("proposed_decision", width=12),
         Column("proposed_reason", width=18, wrap=True),
         Column("decision", width=12, choices=decisions, editable=True),
@@ -45,12 +46,18 @@ def _layout(decisions: tuple[str, ...], reasons: tuple[str, ...]) -> list[Column
 
 def screening_sheet(works: pd.DataFrame, decisions: tuple[str, ...], reasons: tuple[str, ...],
                     highlight: Callable[[str], list[tuple[int, int]]] | None) -> Sheet:
-    """The `Screening` sheet: works in the order given, empty reviewer columns, record ids hidden."""
-    table = works.reindex(columns=list(SHOWN)).copy()
+    """The `Screening` sheet: works in the order given, empty reviewer columns, record ids hidden.
+    A full-text workbook whose works `slr fulltext fetch` tried has a `retrieval` column before the
+    proposal (runner/screen.py)."""
+    retrieval = "retrieval" in works.columns
+    shown = list(SHOWN)
+    if retrieval:
+        shown.insert(shown.index("proposed_decision"), "retrieval")
+    table = works.reindex(columns=shown).copy()
     for name in REVIEWER_COLUMNS:
         table[name] = None
     table["record_ids"] = works["record_ids"].to_numpy() if len(works) else []
-    return Sheet(SCREENING_SHEET, table.reset_index(drop=True), columns=_layout(decisions, reasons),
+    return Sheet(SCREENING_SHEET, table.reset_index(drop=True), columns=_layout(decisions, reasons, retrieval),
                  highlight=highlight, freeze="C2")
 
 

@@ -476,3 +476,59 @@ def test_the_stage_of_a_conflict_is_checked(review: Path, capsys: pytest.Capture
     assert slr(review, "screen", "import", str(conflicts)) == 5
     assert 'cell B2: the stage of work_id' in capsys.readouterr().err
     assert ledger(review).read_bytes() == before
+
+
+def test_a_report_the_fetch_did_not_retrieve_is_proposed_not_retrieved(review: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """`slr fulltext fetch`'s log feeds the full-text workbook as a proposal the reviewer confirms;
+    the confirmed exclusion is what PRISMA counts. The log rows are written here as the fetch writes
+    them (tests/runner/test_fulltext.py runs the fetch itself against a local server)."""
+    from pipeline.runner.fulltext import COLUMNS, LOG_NAME
+
+    assert slr(review, "screen", "--reviewer", "ana") == 0
+    fill(book(review, "ana"), {2: ("include",), 3: ("include",), 4: ("maybe",)})
+    assert slr(review, "screen", "import", str(book(review, "ana"))) == 0
+    sought = [load_workbook(book(review, "ana"))["Screening"][f"A{row}"].value for row in (2, 3, 4)]
+    # The first two were tried and not retrieved; the second has since been filed by hand; the third was retrieved.
+    rows = [{"work_id": sought[0], "status": "not retrieved", "reason": "no open-access copy known to OpenAlex or Europe PMC",
+             "time": "2026-12-03T10:00:00+00:00"},
+            {"work_id": sought[1], "status": "not retrieved", "reason": "not in OpenAlex nor Europe PMC",
+             "time": "2026-12-03T10:00:01+00:00"},
+            {"work_id": sought[2], "status": "not retrieved", "reason": "not in OpenAlex nor Europe PMC",
+             "time": "2026-12-03T10:00:02+00:00"},
+            {"work_id": sought[2], "status": "retrieved", "reason": None, "file": f"data/t/fulltext/{sought[2]}.pdf",
+             "time": "2026-12-04T10:00:00+00:00"}]
+    append_csv_rows(review / "data" / "t" / LOG_NAME, [{c: r.get(c) for c in COLUMNS} for r in rows], COLUMNS)
+    fulltext = review / "data" / "t" / "fulltext"
+    fulltext.mkdir()
+    (fulltext / f"{sought[1]}.txt").write_text("A copy the team found in a library.\n", encoding="utf-8")
+    protocol = review / "config" / "review.yaml"
+    protocol.write_text(protocol.read_text() + "coding: {fulltext: data/t/fulltext}\n")
+    capsys.readouterr()
+
+    assert slr(review, "screen", "--reviewer", "ana", "--stage", "full_text") == 0
+    assert ("1 reports `slr fulltext fetch` did not retrieve are proposed as not retrieved (column retrieval)"
+            in capsys.readouterr().out)
+    ws = load_workbook(book(review, "ana", "full_text"))["Screening"]
+    header = [c.value for c in ws[1]]
+    assert header[header.index("retrieval"):header.index("retrieval") + 3] == [
+        "retrieval", "proposed_decision", "proposed_reason"]
+    rows_by_work = {r[0]: dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert set(rows_by_work) == set(sought)
+    first = rows_by_work[sought[0]]
+    assert (first["retrieval"], first["proposed_decision"], first["proposed_reason"]) == (
+        "not retrieved by slr fulltext fetch on 2026-12-03: no open-access copy known to OpenAlex or Europe PMC",
+        "exclude", "full text not retrieved")
+    assert rows_by_work[sought[1]]["retrieval"] is None  # filed by hand since: no proposal
+    assert rows_by_work[sought[2]]["retrieval"] is None  # retrieved by the latest fetch
+    assert rows_by_work[sought[1]]["proposed_decision"] != "exclude"
+    # Only proposed: nothing is counted until the reviewer confirms.
+    counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
+    assert (counts["reports_not_retrieved"], counts["proposed_not_retrieved"]) == (0, 1)
+    row = [r[0].value for r in ws.iter_rows(min_row=1)].index(sought[0]) + 1
+    fill(book(review, "ana", "full_text"), {row: ("exclude", "full text not retrieved")})
+    assert slr(review, "screen", "import", str(book(review, "ana", "full_text"))) == 0
+    assert slr(review, "screen") == 0
+    counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
+    assert (counts["reports_sought"], counts["reports_not_retrieved"]) == (3, 1)
+    assert screened(review).loc[sought[0], "exclusion_reason"] == "full text not retrieved"
