@@ -18,6 +18,7 @@ tree; html.parser is lenient with broken markup, has no native code, and adds no
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -62,6 +63,9 @@ class _Reader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.page = HtmlPage()
         self.stack: list[tuple[str, bool]] = []  # (tag, hides its content)
+        # How many of each tag are open: membership in O(1), so a page of a million unclosed
+        # tags cannot make the parse quadratic.
+        self.open: Counter[str] = Counter()
         self.hidden = 0
         self.content = 0  # depth inside article/main
         self.title: list[str] = []
@@ -75,7 +79,7 @@ class _Reader(HTMLParser):
             if name in _META and content and name not in self.page.meta:
                 self.page.meta[name] = content
             return
-        if tag == "body" and any(open_tag == "head" for open_tag, _ in self.stack):
+        if tag == "body" and self.open["head"]:
             self.handle_endtag("head")  # a head left open ends where the body starts
         if tag in _BLOCKS:
             self.parts.append("\n")
@@ -83,6 +87,7 @@ class _Reader(HTMLParser):
             return
         hides = tag in _HIDDEN or tag in _FURNITURE or (tag in _SITE_ONLY and not self.content) or tag == "head"
         self.stack.append((tag, hides))
+        self.open[tag] += 1
         self.hidden += hides
         self.content += tag in _CONTENT
 
@@ -96,10 +101,11 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _BLOCKS:
             self.parts.append("\n")
-        if not any(open_tag == tag for open_tag, _ in self.stack):
+        if not self.open[tag]:
             return
         while self.stack:
             open_tag, hides = self.stack.pop()
+            self.open[open_tag] -= 1
             self.hidden -= hides
             self.content -= open_tag in _CONTENT
             if open_tag == tag:
@@ -111,8 +117,7 @@ class _Reader(HTMLParser):
         elif not self.hidden:
             # Whitespace in HTML is not the text's (a paragraph wraps wherever the source did),
             # except in <pre>, whose lines are kept.
-            in_pre = any(open_tag == "pre" for open_tag, _ in self.stack)
-            self.parts.append(data if in_pre else _SPACE.sub(" ", data))
+            self.parts.append(data if self.open["pre"] else _SPACE.sub(" ", data))
 
 
 def decode_html(body: bytes, content_type: str = "") -> str:
