@@ -4,25 +4,27 @@ The reports sought are the works screened.csv sends to full text (title/abstract
 maybe). Works that already have a file in the protocol's `coding.fulltext` folder (matched as
 `slr code` matches them) are left alone. For the others, OpenAlex is asked by DOI (50 a request,
 through the polite API client: key and contact address go to OpenAlex only) for its open-access
-locations; each PDF address is downloaded and checked (pipeline/sources/fulltext_fetch.py) until
-one is the work. It is kept as `<work_id>.pdf` in the folder with `<work_id>.pdf.json` beside it
-(where from, when, licence, version, checksum, how it was recognised); a file already there is
-never replaced. Every work tried gets a row in data/<id>/fulltext_retrieval.csv: retrieved, or not
-retrieved with the reason of each address tried.
-
-Europe PMC (`resultType=core`, by DOI, no key) adds its open or free PDF links after OpenAlex's.
+locations. Europe PMC (`resultType=core`, by DOI, no key) adds its open or free PDF links, and
+Unpaywall (one DOI a request, with `SLR_MAILTO` as its required contact address and nothing else;
+without SLR_MAILTO it is not asked, and the summary says so once) its `oa_locations`. PDF
+addresses are tried first (OpenAlex's best first, then Europe PMC's, then Unpaywall's), then the
+pages of open locations that name no PDF. Each address is downloaded and checked
+(pipeline/sources/fulltext_fetch.py) until one gives the work: a PDF, a PDF named by an HTML page
+(`citation_pdf_url`), or an HTML page that is itself the full text. It is kept as
+`<work_id>.pdf` or `<work_id>.html` (the bytes received) with `<file>.json` beside it (where from,
+through which list and page, when, licence, version, checksum, how it was recognised); a file
+already there is never replaced. Every work tried gets a row in data/<id>/fulltext_retrieval.csv:
+retrieved, or not retrieved with the reason of each address tried.
 
 The reasons reach PRISMA's "reports not retrieved" through the reviewer: `not_retrieved` gives
 `slr screen` the reports to propose as not retrieved in the full-text workbooks (runner/screen.py).
-
-Not done (issue 20): Unpaywall as a further place to look, HTML full texts.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +33,11 @@ import requests
 
 from ..errors import ConfigError, InputError
 from ..records import normalise_doi
-from ..sources import europepmc, openalex
+from ..sources import europepmc, openalex, unpaywall
 from ..sources.connector import Step, load_json
 from ..sources.fulltext import match_fulltexts
-from ..sources.fulltext_fetch import MAX_BYTES, Candidate, Refused, check_pdf, download, epmc_candidates, oa_candidates
-from ..sources.http import PoliteSession, Redactor, SourceClient, limits_from_env, user_agent
+from ..sources.fulltext_fetch import MAX_BYTES, Candidate, Refused, epmc_candidates, oa_candidates, retrieve
+from ..sources.http import RATES, PoliteSession, Redactor, SourceClient, limits_from_env, user_agent
 from ..stage_table import SCREENED
 from ..stages.screen.flow import PASSES
 from ..store import append_csv_rows, read_csv, sha256_bytes, write_bytes, write_json
@@ -55,6 +57,8 @@ class FetchSummary:
     not_retrieved: int
     reasons: dict[str, int]
     log: Path
+    #: Said once for the run (e.g. Unpaywall not asked without SLR_MAILTO).
+    notes: list[str] = field(default_factory=list)
 
 
 def run_fulltext_fetch(ctx: Context, *, session: requests.Session | None = None,
@@ -78,9 +82,10 @@ def run_fulltext_fetch(ctx: Context, *, session: requests.Session | None = None,
     dois = [d for d in (normalise_doi(v) for v in todo["doi"]) if d]
     found = _lookup(http, env, dois)
     pmc = _lookup_europepmc(http, env, dois)
+    upw = unpaywall.lookup(http, env, dois)
     rows: list[dict[str, Any]] = []
     for work in todo.to_dict("records"):
-        row = _fetch_one(ctx, http, work, found, pmc, Path(folder), max_bytes)
+        row = _fetch_one(ctx, http, work, found, pmc, upw, Path(folder), max_bytes)
         rows.append(row)
         ctx.echo(f"{row['work_id']}: {row['status']}{' — ' + row['reason'] if row['reason'] else ''}")
     log = ctx.store.data_dir / LOG_NAME
@@ -89,10 +94,12 @@ def run_fulltext_fetch(ctx: Context, *, session: requests.Session | None = None,
     reasons: dict[str, int] = {}
     for row in rows:
         if row["status"] == "not retrieved":
-            key = row["reason"].split(";")[0].split(":")[0]
+            # The kind of the first reason, without its details and address ("HTTP 403", "not a PDF").
+            key = row["reason"].split(";")[0].split(" (")[0].split(":")[0]
             reasons[key] = reasons.get(key, 0) + 1
     retrieved = sum(r["status"] == "retrieved" for r in rows)
-    return FetchSummary(len(sought), len(have), retrieved, len(rows) - retrieved, reasons, log)
+    return FetchSummary(len(sought), len(have), retrieved, len(rows) - retrieved, reasons, log,
+                        [upw.note] if upw.note else [])
 
 
 def _lookup(http: PoliteSession, env: Mapping[str, str], dois: list[str]) -> dict[str, dict[str, Any]]:
@@ -102,7 +109,8 @@ def _lookup(http: PoliteSession, env: Mapping[str, str], dois: list[str]) -> dic
     base = (env.get("SLR_OPENALEX_URL") or openalex.DEFAULT_URL).rstrip("/")
     mailto = env.get("SLR_MAILTO") or None
     params, headers = openalex.auth(env.get(openalex.KEY_ENV) or None, mailto)
-    client = SourceClient(http, label="full-text lookup (openalex)", query="open-access locations by DOI", rate=10.0,
+    client = SourceClient(http, label="full-text lookup (openalex)", query="open-access locations by DOI",
+                          rate=RATES["openalex"],
                           redactor=Redactor.from_env(env), auth_params=params, auth_headers=headers,
                           user_agent=user_agent(mailto), hints=openalex.HINTS)
     works: dict[str, dict[str, Any]] = {}
@@ -121,7 +129,8 @@ def _lookup_europepmc(http: PoliteSession, env: Mapping[str, str], dois: list[st
     if not dois:
         return {}
     base = (env.get("SLR_EUROPEPMC_URL") or europepmc.DEFAULT_URL).rstrip("/")
-    client = SourceClient(http, label="full-text lookup (europepmc)", query="open PDF links by DOI", rate=2.0,
+    client = SourceClient(http, label="full-text lookup (europepmc)", query="open PDF links by DOI",
+                          rate=RATES["europepmc"],
                           redactor=Redactor.from_env(env), user_agent=user_agent(None))
     out: dict[str, list[Candidate]] = {}
     for start in range(0, len(dois), BATCH):
@@ -136,40 +145,53 @@ def _lookup_europepmc(http: PoliteSession, env: Mapping[str, str], dois: list[st
 
 
 def _fetch_one(ctx: Context, http: PoliteSession, work: dict[str, Any], found: dict[str, dict[str, Any]],
-               pmc: dict[str, list[Candidate]], folder: Path, max_bytes: int) -> dict[str, Any]:
+               pmc: dict[str, list[Candidate]], upw: unpaywall.Answers, folder: Path, max_bytes: int) -> dict[str, Any]:
     doi = normalise_doi(work.get("doi"))
     row: dict[str, Any] = {c: None for c in COLUMNS} | {"work_id": work["work_id"], "doi": doi,
                                                          "time": ctx.clock().isoformat()}
     if not doi:
         return row | {"status": "not retrieved", "reason": "no DOI: OpenAlex cannot be asked for an open-access copy"}
-    candidates = oa_candidates(found.get(doi) or {})
-    candidates += [c for c in pmc.get(doi, []) if all(c.url != known.url for known in candidates)]
+    candidates: list[Candidate] = []
+    for candidate in oa_candidates(found.get(doi) or {}) + pmc.get(doi, []) + upw.found.get(doi, []):
+        if all(candidate.url != known.url for known in candidates):
+            candidates.append(candidate)
+    # Every list's PDF addresses before any page: a PDF is the report itself, a page may only lead to it.
+    candidates.sort(key=lambda c: c.kind != "pdf")
     if not candidates:
-        reason = ("no open-access copy known to OpenAlex or Europe PMC" if doi in found or doi in pmc
-                  else "not in OpenAlex nor Europe PMC")
+        # Unpaywall is named only where it answered for this DOI (not where it was not asked or refused).
+        asked = ["OpenAlex", "Europe PMC"] + (["Unpaywall"] if doi in upw.found or doi in upw.unknown else [])
+        named = ", ".join(asked[:-1]) + " or " + asked[-1]
+        known = doi in found or doi in pmc or doi in upw.found
+        reason = f"no open-access copy known to {named}" if known else f"not in {named.replace(' or ', ' nor ')}"
+        if doi in upw.refused:
+            reason += f"; {upw.refused[doi]}"
         return row | {"status": "not retrieved", "reason": reason}
-    problems = []
+    problems, tried = [], set()
     for candidate in candidates:
+        if candidate.url in tried:  # named already by a page's citation_pdf_url
+            continue
         try:
-            _, _, body = download(http.session, candidate.url, max_bytes=max_bytes, timeout=http.timeout,
-                                  deadline=http.deadline)
-            how = check_pdf(body, doi, work.get("title"))
+            kept = retrieve(http.session, candidate, doi, work.get("title"), tried=tried, max_bytes=max_bytes,
+                            timeout=http.timeout, deadline=http.deadline)
         except Refused as exc:
             problems.append(f"{exc} ({candidate.url})")
             continue
-        target = folder / f"{work['work_id']}.pdf"
+        target = folder / f"{work['work_id']}{kept.suffix}"
         if target.exists():  # a person's file (or an earlier fetch) is never replaced
             return row | {"status": "not retrieved", "reason": f"{target.name} exists already; not replaced"}
-        sha = sha256_bytes(body)
-        write_bytes(target, body)
-        meta = {"work_id": work["work_id"], "doi": doi, "url": candidate.url, "host": candidate.host,
+        sha = sha256_bytes(kept.body)
+        write_bytes(target, kept.body)
+        meta = {"work_id": work["work_id"], "doi": doi, "url": kept.url, "host": candidate.host,
                 "licence": candidate.licence, "version": candidate.version, "fetched_at": row["time"],
-                "sha256": sha, "bytes": len(body), "checked_by": how,
-                "found_through": "Europe PMC fullTextUrlList" if candidate.host == "Europe PMC" else "OpenAlex oa_locations"}
+                "sha256": sha, "bytes": len(kept.body), "checked_by": kept.checked_by,
+                "found_through": candidate.found_through, "listed_url": candidate.url,
+                "format": "HTML" if kept.suffix == ".html" else "PDF"}
+        if kept.via:
+            meta["citation_pdf_url_of"] = kept.via
         write_json(target.with_name(target.name + ".json"), meta)
-        return row | {"status": "retrieved", "url": candidate.url, "host": candidate.host, "licence": candidate.licence,
+        return row | {"status": "retrieved", "url": kept.url, "host": candidate.host, "licence": candidate.licence,
                       "version": candidate.version, "file": ctx.store.relative(target), "sha256": sha,
-                      "bytes": len(body), "checked_by": how}
+                      "bytes": len(kept.body), "checked_by": kept.checked_by}
     return row | {"status": "not retrieved", "reason": "; ".join(problems)}
 
 

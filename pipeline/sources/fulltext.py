@@ -1,10 +1,13 @@
-"""Full texts: a folder of PDFs and text files, each matched to its work and read page by page.
+"""Full texts: a folder of PDFs, HTML pages and text files, each matched to its work and read page by page.
 
 A file is matched to a work by, in order: its name being the work id; a DOI in its name ("10.1234_
 abc.pdf", "/" written as "_") or on its first page; its name or first line being the work's title
 (rapidfuzz ratio ≥ 90 after normalising case and punctuation). PDFs are read with pypdf, keeping
-page numbers; .txt and .md files are one page without a number. Files that match no work, or that
-cannot be read, are listed with the reason — never fatal.
+page numbers; .txt and .md files are one page without a number, and so are .html/.htm pages (what
+`slr fulltext fetch` keeps when a page is the full text): their readable text, parsed with the
+standard library's HTML parser, without tags, scripts, styles, menus (pipeline/sources/fulltext_html.py);
+nothing in them is run. Files that match no work, or that cannot be read, are listed with the
+reason — never fatal.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from ..records import normalise_doi, normalise_title_key
+from .fulltext_html import read_html
 from .text import read_text
 
-SUFFIXES = (".pdf", ".txt", ".md")
+SUFFIXES = (".pdf", ".txt", ".md", ".html", ".htm")
 _DOI = re.compile(r"10\.\d{4,9}/[^\s\"<>]+")
 TITLE_RATIO = 90
 
@@ -34,7 +38,9 @@ class FullTexts:
 
 
 def read_pages(path: Path) -> Pages:
-    """The pages of one file (PDF: numbered from 1; text: one page without a number)."""
+    """The pages of one file (PDF: numbered from 1; text and HTML: one page without a number)."""
+    if path.suffix.lower() in (".html", ".htm"):
+        return [(None, read_html(path.read_bytes()).text)]
     if path.suffix.lower() == ".pdf":
         from pypdf import PdfReader
 

@@ -56,6 +56,9 @@ RATES: dict[str, float] = {
     "eric": 2.0, "europepmc": 2.0, "core": 2.0, "doaj": 2.0,
 }
 RATES["citations"] = RATES["openalex"]  # citation searching asks OpenAlex
+#: Unpaywall (full-text lookups) asks for at most 100,000 calls a day and names no rate; 10/s is
+#: OpenAlex's polite rate (the same organisation, OurResearch), one DOI a request.
+RATES["unpaywall"] = 10.0
 
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 524})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})

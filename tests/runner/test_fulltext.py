@@ -2,8 +2,8 @@
 
 Served: the REAL open PDF of tests/data/fulltext (the Shared MIME-info Database specification),
 and OpenAlex answers that are MADE for this test, said here: one built on the real recorded work
-W2741809807 ("The state of OA") with its open-access PDF addresses pointed at the local server
-(which serves the wrong PDF for it), and one made work whose DOI (10.5555/…, the test prefix) and
+W2741809807 ("The state of OA") with its open-access addresses (PDFs and the page of its open
+location without a PDF) pointed at the local server (which serves the wrong PDF for it), and one made work whose DOI (10.5555/…, the test prefix) and
 PDF address belong to the specification.
 """
 
@@ -34,6 +34,8 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
     for location in [state_of_oa["best_oa_location"], *state_of_oa["locations"]]:
         if location.get("pdf_url"):
             location["pdf_url"] = f"{srv.url}/spec.pdf"
+        elif location.get("is_oa"):  # PMC's page: an open location without a PDF address
+            location["landing_page_url"] = f"{srv.url}/spec.pdf"
     spec = {"id": "https://openalex.org/W1", "doi": f"https://doi.org/{SPEC_DOI}",
             "best_oa_location": {"pdf_url": f"{srv.url}/spec.pdf", "license": "gpl-2.0", "version": "publishedVersion",
                                  "source": {"display_name": "freedesktop.org"}}, "oa_locations": []}
@@ -45,6 +47,7 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayServer]:
                                        {"content-type": "application/json"}))
     monkeypatch.setenv("SLR_OPENALEX_URL", srv.url)
     monkeypatch.setenv("SLR_EUROPEPMC_URL", srv.url + "/europepmc")
+    monkeypatch.setenv("SLR_UNPAYWALL_URL", srv.url + "/unpaywall")  # not asked: no SLR_MAILTO
     yield srv
     srv.close()
 
@@ -74,6 +77,8 @@ def test_fetch_keeps_the_right_pdf_and_logs_the_rest(server: ReplayServer, tmp_p
     ctx = review(tmp_path)
     summary = run_fulltext_fetch(ctx)
     assert (summary.sought, summary.already, summary.retrieved, summary.not_retrieved) == (4, 1, 1, 2)
+    assert summary.notes == ["Unpaywall not asked: it requires a contact address; set SLR_MAILTO to use it"]
+    assert not [r for r in server.requests if r["path"].startswith("/unpaywall")]
     folder = tmp_path / "data" / "ft" / "fulltext"
     assert (folder / "W1.pdf").read_bytes() == PDF
     sidecar = json.loads((folder / "W1.pdf.json").read_text())

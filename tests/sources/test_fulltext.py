@@ -1,8 +1,10 @@
 """Full texts: a PDF with known text (made in the test) matched by DOI, read with page numbers,
-and coded; text files matched by title; unreadable and unmatched files listed, not fatal."""
+and coded; text files matched by title; an HTML page read as its text (made from real text);
+unreadable and unmatched files listed, not fatal."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -66,3 +68,31 @@ def test_pdf_matched_by_doi_read_by_page_and_coded(tmp_path: Path) -> None:
 def test_text_pages_have_no_number() -> None:
     pages = read_pages(ROOT / "data" / "demo" / "fulltext" / "micro-credential_observatory.txt")
     assert len(pages) == 1 and pages[0][0] is None and pages[0][1].startswith("Micro-Credential Observatory")
+
+
+def test_an_html_full_text_is_read_as_text_without_markup_or_scripts(tmp_path: Path) -> None:
+    # MADE page from REAL text: the demo's full text of "Micro-credentials Processes" (a web page
+    # kept as text, data/demo/fulltext), each line a paragraph, in markup with a script, a style, a
+    # menu and entities, as `slr fulltext fetch` may keep a page (`<work_id>.html`).
+    text = (ROOT / "data/demo/fulltext/micro-credentials_processes.txt").read_text(encoding="utf-8")
+    paragraphs = "\n".join(f"<p>{html.escape(line)}</p>" for line in text.splitlines() if line.strip())
+    page = ("<!DOCTYPE html><html><head><title>Micro-credentials Processes | Ecctis</title>"
+            "<script>var tracker = 'ECTS credits on FutureLearn';</script><style>p { color: red }</style></head>"
+            "<body><nav><a href='/'>Home</a> <a href='/about'>About us</a></nav><main>" + paragraphs +
+            "<script>document.write('<p>injected</p>')</script></main></body></html>")
+    (tmp_path / "W2.html").write_text(page, encoding="utf-8")
+    (tmp_path / "W2.html.json").write_text("{}", encoding="utf-8")  # the sidecar is not a full text
+    found = match_fulltexts(tmp_path, WORKS)
+    assert found.files[["file", "work_id", "matched_by", "pages", "status"]].values.tolist() == [
+        ["W2.html", "W2", "file name is the work id", 1, "matched"]]
+    ((page_number, read),) = found.texts["W2"]
+    assert page_number is None and read.splitlines()[0] == "Micro-credentials Processes"
+    assert "<" not in read and "tracker" not in read and "injected" not in read and "color" not in read
+    assert "About us" not in read  # the menu is not the work's text
+    assert read.split() == text.split()  # every word of the text, nothing else
+    # Coded as the same text kept as .txt is.
+    codebook = load_codebook(ROOT / "config" / "codebook.yaml")
+    from_html = autocode(WORKS, codebook, found.texts)
+    from_txt = autocode(WORKS, codebook, {"W2": [(None, text)]})
+    columns = ["work_id", "code", "field", "evidence"]
+    assert len(from_html) > 0 and from_html[columns].values.tolist() == from_txt[columns].values.tolist()
