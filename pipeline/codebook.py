@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import build_section, read_yaml
+from .config import build_section
+from .yaml_schema import read_yaml
 from .errors import ConfigError, did_you_mean
 
 

@@ -1,8 +1,9 @@
 """The protocol: a YAML file loaded into frozen dataclasses and validated on load.
 
 Validation is driven by the dataclasses themselves (field names, type hints, and `metadata` for
-ranges, choices and file existence), so a later stage adds a protocol key by adding a field.
-Every error names the YAML path (`sources[2].format`) and suggests the closest valid key.
+ranges, choices, patterns and file existence; pipeline/yaml_schema.py does it), so a later stage
+adds a protocol key by adding a field. Every error names the YAML path (`sources[2].format`) and
+suggests the closest valid key.
 """
 
 from __future__ import annotations
@@ -11,18 +12,14 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
-import types
-import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Union
 
-import yaml
-
-from . import yaml_limits
 from .errors import ConfigError, did_you_mean
 from .fields import BIB_FIELDS
+from .yaml_schema import SectionLoader, key_path, kind_of, load_yaml, read_yaml
 
 FILE_FORMATS = ("ris", "wos", "bibtex", "endnote_xml", "nbib", "csv", "tsv", "xlsx", "reflist")
 API_TYPES = ("openalex", "crossref", "eric", "semantic_scholar", "arxiv", "europepmc", "doaj", "core", "citations")
@@ -37,7 +34,7 @@ _EXTENSIONS = {
 #: letters, digits, "-" and "_", starting with a letter or digit — no "/", "\\", "." or "..".
 SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 SLUG_RULE = "letters, digits, - and _ only, starting with a letter or digit (it names a folder)"
-_SLUG: dict[str, Any] = {"slug": True}
+_SLUG: dict[str, Any] = {"pattern": (SLUG, SLUG_RULE, 'e.g. "scopus_2026" or "micro-credentials"')}
 
 
 def _range(low: float | None = None, high: float | None = None) -> dict[str, Any]:
@@ -404,7 +401,7 @@ def load_protocol(path: Path | str, root: Path | str | None = None) -> Protocol:
     text, data = read_yaml(path)
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the protocol must be a mapping of keys (id, title, research_questions, sources)")
-    loader = _Loader(root=root.resolve(), file=path)
+    loader = _ProtocolLoader(root=root.resolve(), file=path)
     protocol = loader.build(Protocol, data, "")
     names = [s.name for s in protocol.sources]
     for index, name in enumerate(names):
@@ -416,198 +413,32 @@ def load_protocol(path: Path | str, root: Path | str | None = None) -> Protocol:
     return dataclasses.replace(protocol, root=root.resolve(), path=path, checksum=checksum)
 
 
-class Yaml12Loader(yaml.SafeLoader):
-    """`yaml.SafeLoader` with YAML 1.2's booleans: only true and false.
-
-    PyYAML follows YAML 1.1, where yes, no, on, off, y and n are booleans too: `include: [NO]`
-    (Norway) became False. Here those words stay text; true/True/TRUE and false/False/FALSE
-    remain booleans.
-    """
-
-
-Yaml12Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-                                   list("tTfF"))
-
-
-_WORD_BOOLS = {"yes": True, "on": True, "y": True, "no": False, "off": False, "n": False}
-
-
-def load_yaml(text: str) -> Any:
-    """Parse YAML text safely, with YAML 1.2's booleans (`Yaml12Loader`) and alias expansion
-    bounded (`yaml_limits`)."""
-    return yaml_limits.bounded_load(text, Yaml12Loader)
-
-
-def read_yaml(path: Path) -> tuple[str, Any]:
-    """A YAML file's text and its data (`load_yaml`: safe, YAML 1.2 booleans), or a ConfigError naming the line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start})", hint="save the file as UTF-8") from None
-    except OSError as exc:
-        raise ConfigError(f"{path} cannot be read ({exc.strerror or type(exc).__name__})",
-                          hint="pass -c/--config with a readable YAML file") from None
-    try:
-        return text, load_yaml(text)
-    except yaml_limits.TooManyNodes as exc:
-        raise ConfigError(f"{path}: {exc}", hint="write the values out; anchors (&) and aliases (*) may "
-                          f"expand to at most {yaml_limits.MAX_NODES:,} values in all") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{path}: invalid YAML{where}: {problem}",
-                          hint="check indentation and quote values that contain ':' or '#'") from None
-
-
 def build_section(cls: type, data: Any, *, root: Path, file: Path, where: str = "") -> Any:
     """Validate `data` into the dataclass `cls` as the protocol is (errors name `file` and the key path)."""
-    return _Loader(root=root, file=file).build(cls, data, where)
+    return _ProtocolLoader(root=root, file=file).build(cls, data, where)
 
 
-class _Loader:
-    def __init__(self, root: Path, file: Path) -> None:
-        self.root = root
-        self.file = file
+class _ProtocolLoader(SectionLoader):
+    """The protocol's loader: a source is a file, suggestions or API source, told apart by `type`."""
 
-    def fail(self, where: str, message: str, hint: str | None = None) -> typing.NoReturn:
-        raise ConfigError(f"{self.file}: {where or '(top level)'}: {message}", hint=hint)
-
-    def build(self, cls: type, data: Any, where: str) -> Any:
-        if data is None:
-            data = {}
-        if not isinstance(data, Mapping):
-            self.fail(where, f"expected a mapping of keys, got {_kind(data)}")
-        hints = typing.get_type_hints(cls)
-        fields = {f.name: f for f in dataclasses.fields(cls) if not f.metadata.get("internal")}
-        for key in data:
-            if key not in fields:
-                self.fail(_join(where, str(key)), f'unknown key "{key}"{did_you_mean(str(key), fields)}',
-                          hint=f"valid keys here: {', '.join(fields)}")
-        values = {}
-        for name, f in fields.items():
-            path = _join(where, name)
-            if name not in data:
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                    self.fail(path, "this key is required")
-                continue
-            values[name] = self.value(hints[name], data[name], path, f.metadata)
-        return cls(**values)
-
-    def value(self, hint: Any, value: Any, where: str, meta: Mapping[str, Any]) -> Any:
-        origin = typing.get_origin(hint)
-        args = typing.get_args(hint)
-        if origin in (Union, types.UnionType):
-            if value is None and type(None) in args:
-                return None
-            options = [a for a in args if a is not type(None)]
-            if hint == Source or set(options) == {FileSource, ApiSource}:
-                return self.source(value, where)
-            return self.value(options[0], value, where, meta)
-        if origin is Literal:
-            if value not in args:
-                self.fail(where, f'"{value}" is not allowed{did_you_mean(str(value), map(str, args))}',
-                          hint=f"allowed: {', '.join(map(str, args))}")
-            return value
-        if origin is tuple:
-            items = value if isinstance(value, list) else None
-            if items is None:
-                self.fail(where, f"expected a list, got {_kind(value)}")
-            return tuple(self.value(args[0], item, f"{where}[{i}]", {}) for i, item in enumerate(items))
-        if origin is dict:
-            if not isinstance(value, Mapping):
-                self.fail(where, f"expected a mapping, got {_kind(value)}")
-            for key in value if meta.get("keys") else ():
-                if str(key) not in meta["keys"]:
-                    self.fail(_join(where, str(key)), f'"{key}" is not one of the allowed keys'
-                              f"{did_you_mean(str(key), meta['keys'])}", hint=f"allowed: {', '.join(meta['keys'])}")
-            return {str(k): (self.value(args[1], v, _join(where, str(k)), {}) if args[1] is not Any else v)
-                    for k, v in value.items()}
-        if dataclasses.is_dataclass(hint):
-            return self.build(hint, value, where)
-        if hint is Path:
-            if not isinstance(value, str) or not value.strip():
-                self.fail(where, f"expected a file path, got {_kind(value)}")
-            path = Path(value)
-            path = path if path.is_absolute() else self.root / path
-            if meta.get("must_exist") and not path.exists():
-                self.fail(where, f"file not found: {path}", hint="paths are relative to the review root (--root)")
-            return path
-        if hint is dt.date:
-            if isinstance(value, dt.date):
-                return value
-            try:
-                return dt.date.fromisoformat(str(value))
-            except ValueError:
-                self.fail(where, f'"{value}" is not a date', hint="write dates as YYYY-MM-DD")
-        if hint is bool:
-            # YAML 1.1's yes/no/on/off are text under YAML 1.2 (`Yaml12Loader`); where a true/false
-            # is expected they still mean one, so older protocols keep working.
-            if isinstance(value, str) and value.strip().lower() in _WORD_BOOLS:
-                return _WORD_BOOLS[value.strip().lower()]
-            if not isinstance(value, bool):
-                self.fail(where, f"expected true or false, got {_kind(value)}")
-            return value
-        if hint in (int, float):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not ok or (hint is int and isinstance(value, float)):
-                self.fail(where, f"expected {'a whole number' if hint is int else 'a number'}, got {_kind(value)}")
-            low, high = meta.get("range", (None, None))
-            if (low is not None and value < low) or (high is not None and value > high):
-                bounds = f"at least {low}" if high is None else f"between {low} and {high}"
-                self.fail(where, f"{value} is out of range: must be {bounds}")
-            return value
-        if hint is str:
-            if isinstance(value, (dict, list)) or value is None:
-                self.fail(where, f"expected text, got {_kind(value)}")
-            text = str(value)
-            if meta.get("slug") and not SLUG.fullmatch(text):
-                self.fail(where, f'"{text}" is not a plain name: {SLUG_RULE}',
-                          hint='e.g. "scopus_2026" or "micro-credentials"')
-            choices = meta.get("choices")
-            if choices and text not in choices:
-                self.fail(where, f'"{text}" is not one of the allowed values{did_you_mean(text, choices)}',
-                          hint=f"allowed: {', '.join(choices)}")
-            return text
-        if hint is Any:
-            return value
-        raise TypeError(f"config loader cannot handle {hint!r} at {where}")  # a bug, not a user error
+    def union(self, options: list[Any], value: Any, where: str, meta: Mapping[str, Any]) -> Any:
+        if set(options) == {FileSource, ApiSource}:
+            return self.source(value, where)
+        return super().union(options, value, where, meta)
 
     def source(self, value: Any, where: str) -> Source:
         if not isinstance(value, Mapping):
-            self.fail(where, f"expected a mapping (name, type, …), got {_kind(value)}")
+            self.fail(where, f"expected a mapping (name, type, …), got {kind_of(value)}")
         kind = value.get("type")
         if kind is None:
-            self.fail(_join(where, "type"), "this key is required", hint=f"one of: {', '.join(SOURCE_TYPES)}")
+            self.fail(key_path(where, "type"), "this key is required", hint=f"one of: {', '.join(SOURCE_TYPES)}")
         if kind not in SOURCE_TYPES:
-            self.fail(_join(where, "type"), f'unknown source type "{kind}"{did_you_mean(str(kind), SOURCE_TYPES)}',
+            self.fail(key_path(where, "type"), f'unknown source type "{kind}"{did_you_mean(str(kind), SOURCE_TYPES)}',
                       hint=f"one of: {', '.join(SOURCE_TYPES)}")
         if kind in ("file", "suggestions"):
             source = self.build(FileSource if kind == "file" else SuggestionSource, value, where)
             if source.resolved_format() is None and source.path.suffix.lower() != ".txt":
-                self.fail(_join(where, "format"), f'cannot tell the format of "{source.path.name}" from its extension',
+                self.fail(key_path(where, "format"), f'cannot tell the format of "{source.path.name}" from its extension',
                           hint=f"set format: to one of {', '.join(FILE_FORMATS)}")
             return source
         return self.build(ApiSource, value, where)
-
-
-def _join(where: str, key: str) -> str:
-    return f"{where}.{key}" if where else key
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"a true/false value ({value})"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    return f'text ("{value}")'

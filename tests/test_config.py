@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import ApiSource, FileSource, load_protocol, load_yaml
+from pipeline.config import ApiSource, FileSource, load_protocol
+from pipeline.yaml_schema import load_yaml
 from pipeline.errors import ConfigError
 
 ROOT = Path(__file__).parent.parent
