@@ -1,10 +1,11 @@
 """`slr status` and `slr run`'s freshness check: per stage, done / stale / missing / skipped.
 
-Derived from the stage table (pipeline/stage_table.py) alone: a stage is stale when one of its
-protocol sections changed, when one of its declared inputs changed, appeared or disappeared since
-its manifest was written, when a file it always writes is missing, or when a stage it reads from is
-stale or missing. The reason names the
-input (or the upstream stage and its own reason).
+Derived from the stage table (pipeline/stage_table.py) alone: a stage is stale when another
+version of slr made it (an upgrade may change what a stage writes), when one of its protocol
+sections changed, when one of its declared inputs changed, appeared or disappeared since its
+manifest was written, when a file it always writes is missing, or when a stage it reads from is
+stale or missing. The reason names the version, the input (or the upstream stage and its own
+reason).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import __version__
 from ..stage_table import STAGES_BY_NAME, ordered_stages
 from .context import Context
 from .inputs import applies, first_difference, fingerprint
@@ -43,6 +45,9 @@ def stage_state(ctx: Context, name: str, known: dict[str, StageStatus] | None = 
     def stale(reason: str) -> StageStatus:
         return StageStatus(name, folder, "stale", reason, counts, finished)
 
+    made_by = (manifest.get("versions") or {}).get("slr")
+    if made_by and made_by != __version__:
+        return stale(f"made by slr {made_by}; this is slr {__version__}")
     sections = stage.sections
     if tuple(manifest.get("protocol_sections", ())) != sections or \
             ctx.protocol.section_checksum(*sections) != manifest.get("protocol_checksum"):

@@ -166,3 +166,21 @@ def _all_written(stage: str, folder: Path, names: tuple[str, ...]) -> None:
             assert list(folder.glob(name.replace("<phase>", "*").replace("<reviewer>", "*"))), (stage, name)
         else:
             assert (folder / name).is_file(), (stage, name)
+
+
+def test_outputs_made_by_another_version_of_slr_are_stale(review: Path) -> None:
+    """An upgrade may change what a stage writes: its outputs are made again, not trusted."""
+    import json
+
+    from pipeline import __version__
+
+    manifest = review / "outputs" / "demo" / "02_dedupe" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["versions"]["slr"] = "0.0.9"
+    manifest.write_text(json.dumps(data))
+    now = states(review)
+    assert now["dedupe"] == ("stale", f"made by slr 0.0.9; this is slr {__version__}")
+    assert now["screen"] == ("stale", f"outputs/demo/02_dedupe is stale (made by slr 0.0.9; this is slr {__version__})")
+    assert now["search"][0] == "done"
+    assert rerun(review) == ["dedupe", "screen", "code", "synthesize", "publish"]
+    assert rerun(review) == []
