@@ -1,9 +1,8 @@
 """One polite HTTP layer for every API connector (requests.Session underneath).
 
-- A rate limit per source (requests per second, `RATES`), which also follows what the server
-  says in its rate-limit headers: Crossref's `x-rate-limit-limit`/`-interval` (2026) and
-  `x-ratelimit-limit`/`-interval` (2025), OpenAlex's `ratelimit-*` (2025) and `x-ratelimit-*`
-  (2026) remaining/reset. The server can only slow us down, never speed us past our own bound.
+- A rate limit per database (requests per second, `RATES`), which also follows what the server
+  says in its rate-limit headers (rate_limit.py). The server can only slow us down, never speed
+  us past our own bound.
 - Retries with exponential backoff and jitter on 429, 5xx, timeouts, dropped connections and
   unreadable bodies, honouring `Retry-After`; no retry on other 4xx, which become a SourceError
   naming the source, the query, what the API said and the fix.
@@ -23,7 +22,6 @@ Sleeping and the clocks are injected, so tests run the whole retry logic without
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import json
 import os
 import random
@@ -40,6 +38,7 @@ import requests
 from .. import __version__
 from ..errors import SourceError
 from .connector import BadPage, Step
+from .rate_limit import RateLimiter, WaitTooLong, header_number, retry_after
 
 T = TypeVar("T")
 
@@ -100,96 +99,6 @@ class Redactor:
 
     def headers(self, headers: Mapping[str, Any]) -> dict[str, str]:
         return {str(k): (REDACTED if str(k).lower() in SECRET_HEADERS else self.text(str(v))) for k, v in headers.items()}
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(str(value).strip().split(",")[0])
-    except (TypeError, ValueError):
-        return None
-
-
-def _seconds(value: Any) -> float | None:
-    """ "1s", "500ms", "1" → seconds."""
-    if value is None:
-        return None
-    match = re.fullmatch(r"\s*([\d.]+)\s*(ms|s|m)?\s*", str(value))
-    if not match:
-        return None
-    number = float(match.group(1))
-    return number / 1000 if match.group(2) == "ms" else number * 60 if match.group(2) == "m" else number
-
-
-class WaitTooLong(Exception):
-    """The server asks for a pause longer than we are willing to sleep."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"{seconds:.0f} s")
-        self.seconds = seconds
-
-
-class RateLimiter:
-    """At most `rate` requests per second, slower when the server's headers or a 429 say so."""
-
-    def __init__(self, rate: float, *, sleep: Callable[[float], None], clock: Callable[[], float],
-                 max_wait: float = 600.0) -> None:
-        self.base = 1.0 / rate
-        self.floor = self.base
-        self.interval = self.base
-        self.next_at = float("-inf")
-        self.paused_until = float("-inf")
-        self.sleep, self.clock, self.max_wait = sleep, clock, max_wait
-
-    @property
-    def rate(self) -> float:
-        return 1.0 / self.interval
-
-    def wait(self) -> None:
-        """Sleep until the next request may go; raise WaitTooLong rather than sleep for hours."""
-        now = self.clock()
-        target = max(self.next_at, self.paused_until)
-        if target - now > self.max_wait:
-            raise WaitTooLong(target - now)
-        if target > now:
-            self.sleep(target - now)
-            now = max(self.clock(), target)
-        self.next_at = now + self.interval
-
-    def adapt(self, headers: Mapping[str, Any]) -> None:
-        """Follow the server's stated limit (never above our own) and pause when its budget is spent."""
-        h = {str(k).lower(): v for k, v in headers.items()}
-        limit = _number(h.get("x-rate-limit-limit") or h.get("x-ratelimit-limit") or h.get("ratelimit-limit"))
-        window = _seconds(h.get("x-rate-limit-interval") or h.get("x-ratelimit-interval"))
-        if limit and window:
-            self.floor = max(self.base, window / limit)
-            self.interval = max(self.interval, self.floor)
-        remaining = _number(h.get("x-ratelimit-remaining") or h.get("ratelimit-remaining"))
-        reset = _number(h.get("x-ratelimit-reset") or h.get("ratelimit-reset"))
-        if remaining is not None and remaining <= 0 and reset:
-            self.paused_until = self.clock() + reset
-
-    def slow_down(self) -> None:
-        """After a 429: halve the rate for the rest of the run (recovering slowly on success)."""
-        self.interval = min(self.interval * 2, max(self.floor * 16, 1.0))
-
-    def recover(self) -> None:
-        self.interval = max(self.floor, self.interval * 0.9)
-
-
-def retry_after(value: str | None, now: dt.datetime) -> float | None:
-    """Seconds from a Retry-After header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    seconds = _number(value)
-    if seconds is not None:
-        return max(0.0, seconds)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - now).total_seconds())
 
 
 def describe_error(body: str, limit: int = 300) -> str:
@@ -451,7 +360,7 @@ class SourceClient:
     def _body(self, response: requests.Response, where: str, cancelled: threading.Event) -> bytes:
         """The body, read in chunks and refused past `http.max_body` bytes."""
         limit = self.http.max_body
-        declared = _number(response.headers.get("content-length"))
+        declared = header_number(response.headers.get("content-length"))
         if declared is not None and declared > limit:
             response.close()
             raise self._too_large(f"announces {declared:,.0f} bytes", where)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import SourceError
-from pipeline.sources.http import PoliteSession, RateLimiter, Redactor, WaitTooLong, describe_error, retry_after
+from pipeline.sources.http import PoliteSession, Redactor, describe_error
+from pipeline.sources.rate_limit import RateLimiter, WaitTooLong, retry_after
 
 from .conftest import API, FakeTime, ReplayServer, Reply, api_source, search
 
