@@ -104,6 +104,21 @@ def parse_year(value: Any) -> tuple[int | None, str | None]:
     return None, f'year "{text}" is not a year; left empty'
 
 
+def work_link(row: Mapping[str, Any]) -> str | None:
+    """A work's web address: its DOI's (https://doi.org/…), else its `url` when that is a web
+    address (http or https: a `javascript:` or `file:` URL is none); else None. Unescaped: each
+    writer makes it safe for its format."""
+    doi, url = (_as_text(row.get(key)) for key in ("doi", "url"))
+    if doi:
+        return f"https://doi.org/{doi}"
+    return url if url.lower().startswith(("https://", "http://")) else None
+
+
+def _as_text(value: Any) -> str:
+    """The value as stripped text, as given (no cleaning: a link keeps what it says); "" for none."""
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+
+
 def split_list(value: Any) -> list[str]:
     """A list from a list, or from a `;`-joined string."""
     if value is None or (isinstance(value, float) and pd.isna(value)):

@@ -114,3 +114,12 @@ def test_make_records_gives_each_row_what_normalise_fields_gives_it() -> None:
     assert warnings == expected_warnings
     assert frame["keywords"].tolist()[:2] == ["x; y", "x; ['nested']; {'k': 1}"]
     assert frame.dtypes["year"] == "Int64" and frame["title"].dtype == object
+
+
+def test_work_link_is_the_doi_else_a_web_url() -> None:
+    from pipeline.records import work_link
+
+    assert work_link({"doi": "10.7717/peerj.4375", "url": "https://example.org/a"}) == "https://doi.org/10.7717/peerj.4375"
+    assert work_link({"doi": float("nan"), "url": " HTTPS://example.org/a "}) == "HTTPS://example.org/a"
+    assert work_link({"doi": None, "url": "javascript:alert(1)"}) is None
+    assert work_link({"url": "file:///etc/passwd"}) is None and work_link({}) is None

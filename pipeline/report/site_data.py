@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ..config import SiteConfig
+from ..records import split_list, work_link
 
 _RUN_ID = re.compile(r"^(\d{8})T(\d{6})Z$")
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -142,18 +143,11 @@ def _text(value: Any) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
 
 
-def _split(value: Any) -> list[str]:
-    return [part.strip() for part in _text(value).split(";") if part.strip()]
-
-
 def _link(row: Mapping[str, Any], landing: Mapping[str, str]) -> tuple[str | None, str]:
-    doi = _text(row.get("doi"))
-    if doi:
-        return f"https://doi.org/{doi}", "doi"
-    url = _text(row.get("url"))
-    if url.lower().startswith(("https://", "http://")):
-        return url, "url"
-    for source in _split(row.get("sources")):
+    """The work's address (records.work_link), else the landing page of a source it came from."""
+    if link := work_link(row):
+        return link, "doi" if _text(row.get("doi")) else "url"
+    for source in split_list(row.get("sources")):
         if source in landing:
             return landing[source], "landing"
     return None, "none"
@@ -185,24 +179,24 @@ def build_site(included: pd.DataFrame, codes: pd.DataFrame, trail: pd.DataFrame,
 
     entries = []
     for row in included.to_dict("records"):
-        records = _split(row.get("record_ids"))
+        records = split_list(row.get("record_ids"))
         seen = sorted((when[r] for r in records if r in when and when[r][0]),
                       key=lambda item: (item[1] or dt.datetime.max.replace(tzinfo=dt.timezone.utc), item[0]))
         run, added = seen[0] if seen else ("", None)
         link, kind = _link(row, config.landing_pages)
-        keywords = _split(row.get("keywords"))
+        keywords = split_list(row.get("keywords"))
         year = row.get("year")
         entries.append(Entry(
             work_id=str(row["work_id"]), title=_text(row.get("title")) or "(untitled)",
             category=categorise(_text(row.get("doc_type")), keywords, config),
             year=int(year) if year is not None and not pd.isna(year) else None,
             authors=_text(row.get("authors")), venue=_text(row.get("venue")) or _text(row.get("publisher")),
-            link=link, link_kind=kind, regions=_split(row.get("regions")),
-            countries=_split(row.get("countries_detected")) or _split(row.get("countries")),
+            link=link, link_kind=kind, regions=split_list(row.get("regions")),
+            countries=split_list(row.get("countries_detected")) or split_list(row.get("countries")),
             themes=themes_of.get(str(row["work_id"]), []), run=run, added=added,
             new=bool(run) and run == latest_run,
             suggested=SUGGESTED in (k.lower() for k in keywords)
-            or any(s in suggestion_sources for s in _split(row.get("sources")))))
+            or any(s in suggestion_sources for s in split_list(row.get("sources")))))
     categories = [*config.categories, config.other]
     added_runs: dict[str, list[str]] = {}
     for entry in entries:

@@ -40,7 +40,7 @@ from ..sources.fulltext_fetch import MAX_BYTES, Candidate, Refused, epmc_candida
 from ..sources.http import RATES, PoliteSession, Redactor, SourceClient, limits_from_env, user_agent
 from ..stage_table import SCREENED
 from ..stages.screen.flow import PASSES
-from ..store import append_csv_rows, read_csv, sha256_bytes, write_bytes, write_json
+from ..store import append_ledger, read_csv, sha256_bytes, write_bytes, write_json
 from .context import Context
 
 LOG_NAME = "fulltext_retrieval.csv"
@@ -89,8 +89,8 @@ def run_fulltext_fetch(ctx: Context, *, session: requests.Session | None = None,
         rows.append(row)
         ctx.echo(f"{row['work_id']}: {row['status']}{' — ' + row['reason'] if row['reason'] else ''}")
     log = ctx.store.data_dir / LOG_NAME
-    if rows:
-        append_csv_rows(log, rows, COLUMNS)
+    if rows:  # under the log's lock: two fetches at once would otherwise drop each other's rows
+        append_ledger(log, COLUMNS, lambda _existing: rows)
     reasons: dict[str, int] = {}
     for row in rows:
         if row["status"] == "not retrieved":

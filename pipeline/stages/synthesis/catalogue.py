@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...records import work_link
 from ...report.escape import html_text, html_url, md_text, md_url
-
-
-def _link(row: dict) -> str | None:
-    """The work's address (DOI first), unescaped; the writers make it safe for their format."""
-    if isinstance(row.get("doi"), str) and row["doi"]:
-        return f"https://doi.org/{row['doi']}"
-    url = row.get("url")
-    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
 
 
 def _groups(sources: pd.DataFrame):
@@ -37,7 +30,7 @@ def catalogue_markdown(sources: pd.DataFrame, previous: set[str] | None, title: 
         lines += [f"### {year or 'No year'}", ""]
         for row in items:
             star = " ★" if previous is not None and row["work_id"] not in previous else ""
-            link = md_url(_link(row))
+            link = md_url(work_link(row))
             text = f"[{md_text(row['title'])}]({link})" if link else md_text(row["title"])
             lines.append(f"- {text}{star}")
         lines.append("")
@@ -62,7 +55,7 @@ def catalogue_html(sources: pd.DataFrame, previous: set[str] | None, title: str)
             current = category
         parts.append(f"<h3>{year or 'No year'}</h3><ul>")
         for row in items:
-            link = html_url(_link(row))
+            link = html_url(work_link(row))
             text = f"<a href=\"{link}\">{esc(row['title'])}</a>" if link else esc(row["title"])
             new = " <span class=\"new\">new</span>" if previous is not None and row["work_id"] not in previous else ""
             parts.append(f"<li>{text}{new}</li>")
