@@ -15,19 +15,15 @@ from pipeline.cli import main
 from pipeline.runner.synthesize import styled_sheet
 from pipeline.sheets import write_workbook
 from pipeline.store import read_csv
+from tests.conftest import copy_demo
 
-ROOT = Path(__file__).parents[2]
 SHEETS = ["Sources", "Coding matrix", "RQ1", "RQ2", "Definitions", "Definition elements", "Findings", "Issuers", "Issuers compared", "By year", "By region", "By type",
           "Gaps", "PRISMA", "Search log", "Protocol"]
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("demo")
-    shutil.copytree(ROOT / "config", root / "config")
-    shutil.copytree(ROOT / "data" / "demo", root / "data" / "demo",
-                    ignore=lambda folder, names: [n for n in names if Path(folder, n).is_dir() and
-                                                  Path(folder).name == "imports"])
+    root = copy_demo(tmp_path_factory.mktemp("demo"))
     assert main(["--root", str(root), "-c", "config/demo.yaml", "run", "--offline"]) == 0
     return root
 
