@@ -44,6 +44,8 @@ CHOICES: dict[str, list[Settings]] = {
     "C, inverse regularisation strength": [DEFAULT, Settings(C=1.0), Settings(C=3.0)],
     "once broadened, alternate the two weightings (False: balanced throughout)": [
         DEFAULT, Settings(alternate=False)],
+    "weight of the title's own TF-IDF block (0: none)": [
+        DEFAULT, Settings(title_weight=0.0), Settings(title_weight=0.1), Settings(title_weight=0.3)],
 }
 
 #: Per (set, settings): one figures dict (wss_95, recall_10, cpu) per seed.

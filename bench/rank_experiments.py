@@ -42,6 +42,7 @@ Scorer = Callable[[sparse.csr_matrix, np.ndarray, np.ndarray, int], np.ndarray]
 # --- features ----------------------------------------------------------------------------------
 
 def feats(works, kind: str) -> sparse.csr_matrix:
+    """The rows a candidate trains on; "tfidf" is `features.tfidf` (no title block)."""
     if kind == "tfidf":
         return F.tfidf(works)
     if kind.startswith("title"):  # title block weighted w, plus the usual matrix
@@ -52,6 +53,16 @@ def feats(works, kind: str) -> sparse.csr_matrix:
         w = float(kind[6:] or 1)
         m = sparse.hstack([F.tfidf(works), w * F.tfidf(works[["work_id", "title"]])], format="csr")
         return _unit_rows(m)
+    if kind.startswith("min"):  # terms in fewer than N works dropped (a term in one work ranks no other)
+        counts = F._counts(F.work_text(works).tolist())
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        return F._weigh(counts[:, np.flatnonzero(df >= int(kind[3:]))])
+    if kind.startswith("altptitle"):  # title block weighted w, rows renormalised (for the kept model)
+        w = float(kind[9:] or 1)
+        return _unit_rows(sparse.hstack([F.tfidf(works), w * F.tfidf(works[["work_id", "title"]])], format="csr"))
+    if kind.startswith("pair"):  # "pairB" or "pairA_B": title weight A (default 0) while finding, B once broadened
+        a, _, b = kind[4:].rpartition("_")
+        return Pair(feats(works, f"altptitle{a}") if a else F.tfidf(works), feats(works, "altptitle" + b))
     if kind.startswith("char"):  # word TF-IDF + character 3-5-gram TF-IDF (within words), equal halves
         from sklearn.feature_extraction.text import TfidfVectorizer
         text = F.work_text(works).tolist()
@@ -59,6 +70,14 @@ def feats(works, kind: str) -> sparse.csr_matrix:
                             dtype=np.float32).fit_transform(text)
         return sparse.hstack([F.tfidf(works), c], format="csr") * np.float32(2 ** -0.5)
     raise ValueError(kind)
+
+
+class Pair:
+    """Two feature matrices of one set of works: `kept(broad_features=True)` trains on the first
+    while screening finds relevant works and on the second once broadened."""
+
+    def __init__(self, a: sparse.csr_matrix, b: sparse.csr_matrix) -> None:
+        self.a, self.b = a, b
 
 
 def _unit_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -139,6 +158,42 @@ def phased_svm(C=0.11, ratio=9.8, run=20):
     def score(X, decided, y, pool, seed):
         last = np.flatnonzero(y == 1)[-1]
         return svm(C, ratio if len(y) - 1 - last < run else 1.0)(X, decided, y, pool, seed)
+    return score
+
+
+def kept(C=0.3, ratio=10.0, run=10, presumed=0, presumed_weight=1.0, nb_weight=0.0, broad_ratio=1.0,
+         presumed_until=None, broad_only_balanced=False):
+    """The second pass's kept ranker (model.class_ratio: ratio while finding, then broad_ratio and ratio in turn
+    once the last `run` decisions were irrelevant), with third-pass options:
+    `presumed`: that many works drawn at random from the pool (seeded by seed and step) join the
+    training as irrelevant, as in Cormack and Grossman's BMI (each weighs `presumed_weight` of a
+    decided irrelevant work; only while fewer than `presumed_until` decisions, if given);
+    `nb_weight`: the score is z(LR) + nb_weight * z(naive Bayes, alpha 1, same class ratio)."""
+    def score(X, decided, y, pool, seed):
+        since = len(y) - 1 - np.flatnonzero(y == 1)[-1]
+        r = ratio if since < run else (ratio if (since - run) % 2 == 1 else broad_ratio)
+        if isinstance(X, Pair):  # the second matrix once broadened (or only for the balanced picks)
+            X = X.b if since >= run and (not broad_only_balanced or r == broad_ratio) else X.a
+        d, yy = decided, y
+        sw = np.ones(len(y))
+        if presumed and (presumed_until is None or len(y) < presumed_until):
+            rng = np.random.RandomState(seed * 100_003 + len(y))
+            extra = pool[rng.choice(len(pool), min(presumed, len(pool)), replace=False)]
+            d = np.concatenate([decided, extra])
+            yy = np.concatenate([y, np.zeros(len(extra), dtype=y.dtype)])
+            sw = np.concatenate([sw, np.full(len(extra), presumed_weight)])
+        n1, n0 = sw[yy == 1].sum(), sw[yy == 0].sum()
+        # class totals in the ratio r, scaled to sum to the (weighted) number of training rows
+        cls = np.where(yy == 1, sw.sum() * r / ((r + 1) * n1), sw.sum() / ((r + 1) * n0))
+        m = LogisticRegression(C=C, solver="liblinear", dual=True, random_state=seed)
+        m.fit(X[d], yy, sample_weight=sw * cls)
+        s = m.decision_function(X[pool])
+        if nb_weight:
+            nbm = MultinomialNB(alpha=1.0)
+            nbm.fit(X[d], yy, sample_weight=sw * cls)
+            lp = nbm.predict_joint_log_proba(X[pool])
+            s = zs(s) + nb_weight * zs(lp[:, 1] - lp[:, 0])
+        return s
     return score
 
 
@@ -235,6 +290,32 @@ CANDIDATES: dict[str, tuple[str, Scorer]] = {
     "ph10-alt-c0.3": ("tfidf", phased_alt(C=0.3, run=10)),
     "ph20-c0.3": ("tfidf", phased(C=0.3, run=20)),
     "ph10-c0.3": ("tfidf", phased(C=0.3, run=10)),
+    # issue 17, third pass: built on the second pass's kept model (ph10-alt-c0.3 = "kept", on the
+    # word TF-IDF alone). "kept-ptitle0.2" is the third pass's kept model (features.ranking_features,
+    # the title block at 0.2: the same matrix to 3e-8).
+    "kept": ("tfidf", kept()),
+    "kept-min2": ("min2", kept()),
+    "kept-min3": ("min3", kept()),
+    "kept-bmi100": ("tfidf", kept(presumed=100)),
+    "kept-bmi20": ("tfidf", kept(presumed=20)),
+    "kept-bmi100-w0.1": ("tfidf", kept(presumed=100, presumed_weight=0.1)),
+    "kept-nb0.5": ("tfidf", kept(nb_weight=0.5)),
+    "kept-nb1": ("tfidf", kept(nb_weight=1.0)),
+    "kept-ptitle0.3": ("altptitle0.3", kept()),
+    "kept-broad3": ("tfidf", kept(broad_ratio=3.0)),
+    "kept-run5": ("tfidf", kept(run=5)),
+    "kept-run15": ("tfidf", kept(run=15)),
+    "kept-ptitle0.15": ("altptitle0.15", kept()),
+    "kept-ptitle0.5": ("altptitle0.5", kept()),
+    "kept-ptitle0.3-broad": ("pair0.3", kept()),
+    "kept-ptitle0.3-broadbal": ("pair0.3", kept(broad_only_balanced=True)),
+    "kept-ptitle0.15-broadbal": ("pair0.15", kept(broad_only_balanced=True)),
+    "kept-ptitle0.2-broadbal": ("pair0.2", kept(broad_only_balanced=True)),
+    "kept-ptitle0.5-broadbal": ("pair0.5", kept(broad_only_balanced=True)),
+    "kept-ptitle0.2": ("altptitle0.2", kept()),
+    "kept-ptitle0.1": ("altptitle0.1", kept()),
+    "kept-ptitle0.25": ("altptitle0.25", kept()),
+    "kept-ptitle0.15-0.3-broadbal": ("pair0.15_0.3", kept(broad_only_balanced=True)),
 }
 
 

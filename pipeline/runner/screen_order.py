@@ -23,12 +23,12 @@ import pandas as pd
 from scipy import sparse
 
 from ..stages.rank import Ranker, rank, stopping
-from ..stages.rank.features import tfidf, work_text
+from ..stages.rank.features import ranking_features, work_text
 from ..stages.screen.flow import RESOLUTION, STAGES, awaiting_at
 from ..store import atomic_path
 
 #: Bump when features.py changes what it computes, so that kept matrices are not reused.
-FEATURES_VERSION = "tfidf-1"
+FEATURES_VERSION = "tfidf-2"  # 2: the title block of ranking_features (issue 17)
 
 #: Human decisions that count as relevant for the ranker, per stage. At full text a "maybe" is
 #: no decision yet (the work comes back), so it teaches nothing.
@@ -86,7 +86,7 @@ def kept_features(folder: Path) -> Callable[[pd.DataFrame], sparse.csr_matrix]:
                 return sparse.load_npz(path).tocsr()
             except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                 pass  # a damaged file: compute it again below
-        matrix = tfidf(works)
+        matrix = ranking_features(works)
         for old in folder.glob("tfidf-*.npz"):
             old.unlink()
         with atomic_path(path) as tmp, tmp.open("wb") as handle:

@@ -1,4 +1,5 @@
-"""Text features for the ranker: one TF-IDF matrix over title + abstract + keywords.
+"""Text features for the ranker: a TF-IDF matrix over title + abstract + keywords, with the title
+counted again at a lower weight (`ranking_features`).
 
 The matrix is fitted on every work, labelled or not: TF-IDF learns no labels, only which words are
 rare in this corpus, so using the unlabelled works is legitimate and makes the vocabulary cover
@@ -21,6 +22,13 @@ from scipy import sparse
 TEXT_COLUMNS: tuple[str, ...] = ("title", "abstract", "keywords")
 #: Terms in more than this share of works are dropped: they cannot separate anything.
 MAX_DF = 0.95
+#: Weight of the title's own TF-IDF block beside the title + abstract + keywords one (0: none). A
+#: title says what a work is about in a few words; an abstract spends most of its words on methods
+#: and results, and two works on one question are often worded apart there. Measured on the five
+#: shared SYNERGY sets at once with 0.1, 0.15, 0.2, 0.25, 0.3, 0.5 (bench/results/prioritise_tried.md;
+#: leave-one-set-out in prioritise.md): 0.2 was the one weight with WSS@95 above ASReview's and
+#: recall@10 % not below it on all five; lower lost Oud 2018's WSS@95, higher its recall@10 %.
+TITLE_WEIGHT = 0.2
 
 # Byte tables for bytes.translate (C speed): ASCII lower-casing, and word bytes → 1. A word is a
 # run of ASCII letters, digits, "_" and non-ASCII bytes (the letters of every other script),
@@ -70,6 +78,31 @@ def tfidf(works: pd.DataFrame) -> sparse.csr_matrix:
     they touch ("≥12"), and µ, ², ³, ¼ separate words where scikit-learn keeps them ("µg").
     """
     return _weigh(_counts(work_text(works).tolist()))
+
+
+def ranking_features(works: pd.DataFrame, title_weight: float = TITLE_WEIGHT) -> sparse.csr_matrix:
+    """The ranker's rows: `tfidf(works)`, then `title_weight` × the TF-IDF of the title alone
+    (its own vocabulary and idf), each row rescaled to unit length; just `tfidf(works)` when the
+    weight is 0 or there is no title column.
+
+    A work's title words so weigh a little more than the same words in its abstract, and a work
+    without a title keeps its `tfidf` row. The title block is about a tenth of the text, so it
+    adds little time to `tfidf`.
+    """
+    words = tfidf(works)
+    if not title_weight or "title" not in works.columns:
+        return words
+    titles = tfidf(works[["title"]])
+    return _unit_rows(sparse.hstack([words, titles * np.float32(title_weight)], format="csr"))
+
+
+def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+    """Each row divided by its length (all-zero rows stay zero), float32."""
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1), dtype=np.float64).ravel())
+    norms[norms == 0] = 1
+    scaled = matrix.astype(np.float32, copy=True)
+    scaled.data /= np.repeat(norms, np.diff(scaled.indptr)).astype(np.float32)
+    return scaled
 
 
 def _counts(texts: list[str]) -> sparse.csr_matrix:

@@ -2,8 +2,9 @@
 
 Before the model can learn (no decision yet, or decisions of one class only) the protocol's
 `relevance_score` orders the works: it is the best guess the review has. Once both a relevant and
-an irrelevant work are decided, a logistic regression over TF-IDF features (features.py) predicts
-each undecided work's relevance; ties keep the relevance_score order, then work_id, so the order
+an irrelevant work are decided, a logistic regression over TF-IDF features (features.py: title,
+abstract and keywords, and the title again at weight TITLE_WEIGHT) predicts each undecided work's
+relevance; ties keep the relevance_score order, then work_id, so the order
 is deterministic.
 
 How the two classes are weighed depends on how screening is going (`class_ratio`). While it is
@@ -24,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -31,7 +33,7 @@ from scipy import sparse
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 
-from .features import tfidf
+from .features import TITLE_WEIGHT, ranking_features
 
 #: Inverse regularisation strength. 0.3 rather than scikit-learn's 1: with a few dozen decisions
 #: and tens of thousands of terms, stronger regularisation keeps the model from fitting the few
@@ -49,7 +51,8 @@ BROADEN_AFTER = 10
 #: Once broadened, alternate between the two weightings (balanced first), one per retraining.
 ALTERNATE = True
 
-MODEL_METHOD = (f"logistic regression on TF-IDF of title, abstract and keywords, retrained on every decision; "
+MODEL_METHOD = (f"logistic regression on TF-IDF of title, abstract and keywords, with the title's own TF-IDF "
+                f"beside it at weight {TITLE_WEIGHT:g}, retrained on every decision; "
                 f"C {C:g}; relevant works weigh {RELEVANT_WEIGHT:g}x the irrelevant ones in total while screening "
                 f"finds them; once the last {BROADEN_AFTER} decisions were all irrelevant, equally and "
                 f"{RELEVANT_WEIGHT:g}x in turn")
@@ -63,17 +66,20 @@ class Settings:
     """The ranker's tuned choices, in one place so that a benchmark can vary them (the defaults
     are the module constants above; bench/prioritise.py scores each alternative leave-one-set-out).
     `broaden_after` None: never broaden (the relevant class weighs `relevant_weight` throughout).
-    `alternate` False: once broadened, the classes weigh the same on every retraining."""
+    `alternate` False: once broadened, the classes weigh the same on every retraining.
+    `title_weight`: of the title's own TF-IDF block (features.ranking_features; 0: none)."""
 
     relevant_weight: float = RELEVANT_WEIGHT
     broaden_after: int | None = BROADEN_AFTER
     C: float = C
     alternate: bool = ALTERNATE
+    title_weight: float = TITLE_WEIGHT
 
     def describe(self) -> str:
         """The settings that differ from the defaults, in words ("default" if none)."""
         default = Settings()
-        changed = [f"{name} {getattr(self, name)}" for name in ("relevant_weight", "broaden_after", "C", "alternate")
+        changed = [f"{name} {getattr(self, name)}"
+                   for name in ("relevant_weight", "broaden_after", "C", "alternate", "title_weight")
                    if getattr(self, name) != getattr(default, name)]
         return ", ".join(changed) or "default"
 
@@ -124,9 +130,9 @@ class Ranker:
     def __init__(self, works: pd.DataFrame,
                  features: Callable[[pd.DataFrame], sparse.csr_matrix] | None = None,
                  settings: Settings = DEFAULT) -> None:
-        """`features`: computes the TF-IDF rows of `works` (default `features.tfidf`); a caller
-        that keeps them between runs passes a function that loads them (runner/screen_order.py).
-        `settings`: the defaults unless a benchmark varies them."""
+        """`features`: computes the feature rows of `works` (default `features.ranking_features`
+        with `settings.title_weight`); a caller that keeps them between runs passes a function that
+        loads them (runner/screen_order.py). `settings`: the defaults unless a benchmark varies them."""
         self.settings = settings
         if "work_id" not in works.columns:
             raise ValueError("works need a work_id column")
@@ -137,7 +143,7 @@ class Ranker:
         self.position = {w: i for i, w in enumerate(self.work_ids)}
         self._works = works.reset_index(drop=True)
         self._features: sparse.csr_matrix | None = None
-        self._compute = features or tfidf
+        self._compute = features or partial(ranking_features, title_weight=settings.title_weight)
         score = (pd.to_numeric(works["relevance_score"], errors="coerce")
                  if "relevance_score" in works.columns else pd.Series(np.nan, index=works.index))
         # Sort keys, smaller first: a higher relevance_score first, a missing one last.
