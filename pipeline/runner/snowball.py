@@ -175,7 +175,7 @@ def run_snowball(ctx: Context, *, source: str | None = None, offline: bool = Fal
     works (or the listed ones) not chased before. Offline: report the kept iterations, fetch nothing."""
     out = []
     for src in citation_sources(ctx, source):
-        where = f"sources[{list(ctx.protocol.sources).index(src)}]"
+        where = f"{ctx.protocol.path}: sources[{list(ctx.protocol.sources).index(src)}]"
         direction, seeds_setting, most = settings(src, where)
         raw_dir = ctx.store.raw_dir(src.name)
         done = kept_iterations(src, raw_dir)
