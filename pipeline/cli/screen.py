@@ -39,6 +39,8 @@ def screen(
     if s.proposed_not_retrieved:
         typer.echo(f"  {s.proposed_not_retrieved} reports `slr fulltext fetch` did not retrieve are proposed as not "
                    "retrieved (column retrieval): confirm with exclude and that reason, or decide on the report you found")
+    for note in s.notes:
+        typer.echo(f"  note: {note}")
 
 
 @app.command("import")

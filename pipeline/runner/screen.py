@@ -53,6 +53,8 @@ class ScreenSummary:
     rankings: dict[Path, ReviewerOrder] = field(default_factory=dict)
     #: Reports sought that `slr fulltext fetch` did not retrieve, proposed "not retrieved" in the full-text workbooks.
     proposed_not_retrieved: int = 0
+    #: What the person running the command should know (e.g. a reason the protocol lacks).
+    notes: list[str] = field(default_factory=list)
 
 
 def _works(ctx: Context, usecols: list[str] | None = None) -> tuple[pd.DataFrame, Path]:
@@ -131,7 +133,16 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return ScreenSummary(works=len(screened), statuses=statuses, prisma=prisma, workbooks=list(books),
                          conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir,
-                         rankings=books, proposed_not_retrieved=len(unretrieved))
+                         rankings=books, proposed_not_retrieved=len(unretrieved),
+                         notes=[] if not unretrieved or _not_retrieved_reason(vocab[1]) else [
+                             f"{ctx.protocol.path}: screening.reasons has no reason saying \"not retrieved\": add one "
+                             "(e.g. \"full text not retrieved\"), so that reviewers can confirm these proposals and "
+                             "PRISMA counts them as reports not retrieved"])
+
+
+def _not_retrieved_reason(reasons: tuple[str, ...]) -> str | None:
+    """The protocol's reason for a report not retrieved (the first saying so), or None."""
+    return next((r for r in reasons if any(t in r.lower() for t in NOT_RETRIEVED)), None)
 
 
 def _with_retrieval(ctx: Context, todo: pd.DataFrame, reasons: tuple[str, ...],
@@ -147,7 +158,7 @@ def _with_retrieval(ctx: Context, todo: pd.DataFrame, reasons: tuple[str, ...],
     unretrieved.update(found)
     if not found:
         return todo
-    reason = next((r for r in reasons if any(t in r.lower() for t in NOT_RETRIEVED)), NOT_RETRIEVED[0])
+    reason = _not_retrieved_reason(reasons) or NOT_RETRIEVED[0]
     failed = todo["work_id"].astype(str).isin(found)
     todo = todo.copy()
     todo["retrieval"] = todo["work_id"].astype(str).map(lambda w: f"not retrieved by slr fulltext fetch {found[w]}"

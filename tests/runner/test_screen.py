@@ -532,3 +532,12 @@ def test_a_report_the_fetch_did_not_retrieve_is_proposed_not_retrieved(review: P
     counts = json.loads((out(review) / "manifest.json").read_text())["counts"]
     assert (counts["reports_sought"], counts["reports_not_retrieved"]) == (3, 1)
     assert screened(review).loc[sought[0], "exclusion_reason"] == "full text not retrieved"
+    # A protocol without a not-retrieved reason is told so: its reviewers could not confirm the proposal.
+    protocol.write_text(protocol.read_text().replace(", full text not retrieved]", "]"))
+    book(review, "ana", "full_text").unlink()  # imported; its reason would no longer be a valid choice
+    (review / "data" / "t" / LOG_NAME).write_text((review / "data" / "t" / LOG_NAME).read_text().replace(
+        f"{sought[2]},,retrieved", f"{sought[2]},,not retrieved"))
+    capsys.readouterr()
+    assert slr(review, "screen", "--reviewer", "ana", "--stage", "full_text") == 0
+    said = capsys.readouterr().out
+    assert "screening.reasons has no reason saying \"not retrieved\": add one (e.g. \"full text not retrieved\")" in said
