@@ -15,8 +15,8 @@ The requests, chained through `Step.note` (plain JSON, so the run state says whi
 2. backward: the referenced works, `filter=openalex:…` (or `doi:` for references found through
    Crossref), 50 a request;
 3. forward: `filter=cites:W1|W2…`, 50 seeds a request, cursor-paged;
-4. seeds OpenAlex lacks (DOIs): Semantic Scholar's batch lookup (`POST /paper/batch`, up to 500
-   ids), whose `references` and `citations` become records directly (Semantic Scholar papers);
+4. seeds OpenAlex lacks (DOIs): Semantic Scholar's batch lookup (`POST /paper/batch`, 25 ids a
+   request), whose `references` and `citations` become records directly (Semantic Scholar papers);
 5. seeds Semantic Scholar lacks too, backward only: Crossref `/works?filter=doi:A,doi:B`, whose
    deposited `reference` DOIs are looked up in OpenAlex (step 2); references without a DOI are
    counted, not chased (Crossref has no citing works to offer);
@@ -45,8 +45,10 @@ TYPE = "citations"
 #: Ids (or DOIs) per `filter=` request: OpenAlex accepts up to 100 alternatives joined by `|`.
 BATCH = 50
 PER_PAGE = 200
-#: Ids per Semantic Scholar batch request (the API takes at most 500).
-S2_BATCH = 500
+#: Ids per Semantic Scholar batch request. The API takes 500, but each paper brings its references
+#: and citing papers (up to thousands, with abstracts), so a request of 500 could pass the HTTP
+#: layer's 64 MB cap on a response; 25 keeps a request to a few MB for usual papers.
+S2_BATCH = 25
 DIRECTIONS = ("backward", "forward", "both")
 #: The paper fields asked of Semantic Scholar for each reference and citing paper.
 S2_PAPER = ("paperId", "title", "abstract", "authors", "year", "externalIds", "venue", "journal",
