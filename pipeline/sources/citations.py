@@ -173,12 +173,15 @@ def parse(body: str, step: Step, source: ApiSource) -> Page:
     else:
         for item in results:
             records.append({**work(item), "_direction": role, "_found_in": "OpenAlex"})
-    seen = sorted(set(note.get("seen") or []) | returned)
+    # Only lookups by key say what they missed; a forward search's citing works (thousands, paged)
+    # are not carried from page to page.
+    tracked = role in ("seeds", "backward")
+    seen = sorted(set(note.get("seen") or []) | returned) if tracked else []
     cursor = meta.get("next_cursor")
     if cursor and results:
         following: Step | None = Step(step.url, {**step.params, "cursor": cursor}, {**note, "seen": seen}, step.method)
     else:
-        missing = [k for k in note.get("asked") or [] if k not in seen] if role in ("seeds", "backward") else []
+        missing = [k for k in note.get("asked") or [] if k not in seen] if tracked else []
         following = _after(note, role, missing, notes)
     return Page(records, meta.get("count") if role != "seeds" else None, following, len(results), notes)
 
@@ -278,6 +281,7 @@ def _after(note: dict[str, Any], role: str, missing: list[str], notes: list[str]
             if lacking and fallback:
                 notes.append(_missing("seeds", lacking, note))
         queue = chase + queue + ahead + later
+        note.update(refs=[], forward_ids=[], lacking=[])  # queued now: not carried by every later request
     elif role == "s2":
         if missing and fallback.get("crossref") and backward:
             queue += [["crossref", batch] for batch in _batches(missing)]
@@ -289,6 +293,7 @@ def _after(note: dict[str, Any], role: str, missing: list[str], notes: list[str]
         if not any(kind == "crossref" for kind, _ in queue):
             refs = [d for d in note.get("crossref_refs") or [] if d not in set(note.get("all_seeds") or [])]
             queue += [["backward", batch] for batch in _batches(refs)]
+            note["crossref_refs"] = []
             if note.get("unstructured"):
                 notes.append(f"{note['unstructured']} references deposited in Crossref without a DOI: not chased")
     elif role == "backward" and missing:

@@ -76,6 +76,11 @@ def test_forward_follows_the_cursor(server: ReplayServer, http, tmp_path: Path) 
     assert [r["params"]["cursor"] for r in server.requests] == ["*", NEXT]
     assert [(r["_id"], r["_direction"]) for r in run.records] == [("W3046863325", "forward"), ("W3045921891", "forward")]
     assert run.log["reported_total"] == 2 and run.log["errors"] is None
+    # A forward search's citing works are not carried from page to page in the kept requests.
+    from pipeline.sources.raw import runs
+
+    (kept,) = runs(tmp_path)
+    assert [page.step.note["seen"] for page in kept.pages()] == [[], []]
 
 
 def test_a_429_is_waited_out_and_counted(server: ReplayServer, http, fake_time: FakeTime, tmp_path: Path) -> None:
