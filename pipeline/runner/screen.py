@@ -107,7 +107,9 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         conflicts_path.unlink()  # fully imported (checked above), and no conflicts left
     books: dict[Path, ReviewerOrder] = {}
     mapped = map_ledger(ledger, works) if ledger is not None else None
-    unretrieved: dict[str, str] = {}  # filled for the full-text workbooks only
+    # Full-text workbooks: the reports `slr fulltext fetch` did not retrieve, read once for every reviewer.
+    unretrieved = _unretrieved(ctx, screened) if stage == STAGES[1] and paths else {}
+    proposed: set[str] = set()
     # TF-IDF is computed only if some order needs a model, and kept for the next run.
     ranker = Ranker(screened, features=kept_features(stage_dir / "ranker"))
     labels = human_labels(mapped, stage)
@@ -115,8 +117,9 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
         ranked = reviewer_order(ranker, labels, awaiting_reviewer(screened, mapped, reviewer, stage))
         todo = awaiting_reviewer(screened, mapped, reviewer, stage, order=ranked.score)
         todo = todo.assign(predicted_relevance=todo["work_id"].map(ranked.probability))
-        if stage == STAGES[1]:
-            todo = _with_retrieval(ctx, todo, vocab[1], unretrieved)
+        if unretrieved:
+            todo = _with_retrieval(todo, vocab[1], unretrieved)
+            proposed.update(todo["work_id"].astype(str)[todo["retrieval"].notna()])
         info = ExportInfo(review=ctx.protocol.id, kind="screening", ids=tuple(todo["work_id"]), stage=stage,
                           reviewer=reviewer, exported_at=started.isoformat(), record_ids=_record_ids(todo))
         write_workbook(path, [screening_sheet(todo, *vocab, highlight), order_sheet(ranked, len(todo)),
@@ -125,7 +128,7 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     prisma = prisma_counts(screened)
     statuses = {k: int(v) for k, v in screened["status"].value_counts().sort_index().items()}
     counts = {"works": len(screened), "status": statuses, **prisma,
-              "proposed_not_retrieved": len(unretrieved),
+              "proposed_not_retrieved": len(proposed),
               "decided_by_criteria": int((screened["title_abstract_decided_by"] == "criteria").sum()),
               "workbooks": {ctx.store.relative(p): len(r.score) for p, r in books.items()},
               "ranking": {ctx.store.relative(p): r.summary() for p, r in books.items()},
@@ -133,8 +136,8 @@ def run_screen(ctx: Context, reviewers: list[str] | None = None, stage: str = "t
     ctx.store.write_manifest(STAGE, ctx.manifest(STAGE, counts=counts, started=started))
     return ScreenSummary(works=len(screened), statuses=statuses, prisma=prisma, workbooks=list(books),
                          conflicts=conflicts_path if len(conflicted) else None, folder=stage_dir,
-                         rankings=books, proposed_not_retrieved=len(unretrieved),
-                         notes=[] if not unretrieved or _not_retrieved_reason(vocab[1]) else [
+                         rankings=books, proposed_not_retrieved=len(proposed),
+                         notes=[] if not proposed or _not_retrieved_reason(vocab[1]) else [
                              f"{ctx.protocol.path}: screening.reasons has no reason saying \"not retrieved\": add one "
                              "(e.g. \"full text not retrieved\"), so that reviewers can confirm these proposals and "
                              "PRISMA counts them as reports not retrieved"])
@@ -145,26 +148,28 @@ def _not_retrieved_reason(reasons: tuple[str, ...]) -> str | None:
     return next((r for r in reasons if any(t in r.lower() for t in NOT_RETRIEVED)), None)
 
 
-def _with_retrieval(ctx: Context, todo: pd.DataFrame, reasons: tuple[str, ...],
-                    unretrieved: dict[str, str]) -> pd.DataFrame:
+def _unretrieved(ctx: Context, screened: pd.DataFrame) -> dict[str, str]:
+    """Of the works awaiting a full-text decision, those `slr fulltext fetch` did not retrieve and
+    nobody has filed since: work_id → "on <date>: <reason>" (runner/fulltext.not_retrieved)."""
+    from .fulltext import not_retrieved
+
+    return not_retrieved(ctx, screened[screened["awaiting_stage"] == STAGES[1]])
+
+
+def _with_retrieval(todo: pd.DataFrame, reasons: tuple[str, ...], unretrieved: dict[str, str]) -> pd.DataFrame:
     """A full-text workbook's works with what `slr fulltext fetch` found (column `retrieval`), and,
     for a report it could not retrieve and nobody has filed since, the proposal "exclude: not
     retrieved" with that reason. Only proposed: a failed open-access fetch does not make a report
     unobtainable (a library may have it), so the reviewer confirms it, or not, in the workbook;
     the confirmed exclusion is what PRISMA counts under "reports not retrieved"."""
-    from .fulltext import not_retrieved
-
-    found = not_retrieved(ctx, todo)
-    unretrieved.update(found)
-    if not found:
+    ids = todo["work_id"].astype(str)
+    failed = ids.isin(unretrieved)
+    if not failed.any():
         return todo
-    reason = _not_retrieved_reason(reasons) or NOT_RETRIEVED[0]
-    failed = todo["work_id"].astype(str).isin(found)
-    todo = todo.copy()
-    todo["retrieval"] = todo["work_id"].astype(str).map(lambda w: f"not retrieved by slr fulltext fetch {found[w]}"
-                                                          if w in found else None)
-    todo.loc[failed, "proposed_decision"] = "exclude"
-    todo.loc[failed, "proposed_reason"] = reason
+    todo = todo.assign(retrieval=ids.map(lambda w: f"not retrieved by slr fulltext fetch {unretrieved[w]}"
+                                         if w in unretrieved else None).to_numpy())
+    todo.loc[failed.to_numpy(), "proposed_decision"] = "exclude"
+    todo.loc[failed.to_numpy(), "proposed_reason"] = _not_retrieved_reason(reasons) or NOT_RETRIEVED[0]
     return todo
 
 
