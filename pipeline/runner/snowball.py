@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -217,9 +218,7 @@ def run_snowball(ctx: Context, *, source: str | None = None, offline: bool = Fal
                                         progress=report)
             except ValueError as exc:  # the connector's own refusal (no usable seed)
                 raise SourceError(f"{src.name}: {exc}", hint="check filters.seeds") from None
-        by_direction: dict[str, int] = {}
-        for record in result.records:
-            by_direction[record.get("_direction", "forward")] = by_direction.get(record.get("_direction", "forward"), 0) + 1
+        by_direction = dict(Counter(record.get("_direction", "forward") for record in result.records))
         notes += [result.log["errors"]] if result.log.get("errors") else []
         out.append(SnowballSummary(src.name, number, len(new), len(result.records), by_direction, notes, False,
                                    "run `slr run` (or search, dedupe, screen) to screen the new records, then "
@@ -242,8 +241,8 @@ def citation_records(ctx: Context, source: ApiSource) -> tuple[pd.DataFrame, dic
             seen.add(record.get("_id"))
             found_in = record.get("_found_in") or "OpenAlex"
             groups.setdefault((record.get("_direction", "forward"), found_in), []).append(record)
-        by_direction: dict[str, int] = {}
-        by_database: dict[str, int] = {}
+        by_direction: Counter[str] = Counter()
+        by_database: Counter[str] = Counter()
         for (direction, found_in), records in groups.items():
             where = "" if found_in == "OpenAlex" else f", found in {found_in}"
             frame, _ = make_records(records, source=source.name,
@@ -251,11 +250,11 @@ def citation_records(ctx: Context, source: ApiSource) -> tuple[pd.DataFrame, dic
                                     native_ids=[r.get("_id") for r in records],
                                     run_id=records[0].get("_run_id"))
             frames.append(frame)
-            by_direction[direction] = by_direction.get(direction, 0) + len(records)
-            by_database[found_in] = by_database.get(found_in, 0) + len(records)
+            by_direction[direction] += len(records)
+            by_database[found_in] += len(records)
         described.append({"iteration": item.number, "run": item.run.run_id, "seeds": len(item.seeds),
                           "direction": item.direction, "pages": item.pages, **by_direction,
-                          "databases": by_database, "notes": item.notes})
+                          "databases": dict(by_database), "notes": item.notes})
     frame = pd.concat(frames, ignore_index=True) if frames else make_records([], source=source.name)[0]
     notes = [f"iteration {d['iteration']}: {n}" for d in described for n in d["notes"]]
     row = {

@@ -55,7 +55,6 @@ S2_PAPER = ("paperId", "title", "abstract", "authors", "year", "externalIds", "v
             "publicationTypes", "publicationDate", "url")
 _WORK_ID = re.compile(r"^(?:https?://openalex\.org/)?(W\d+)$", re.I)
 _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", re.I)
-_LOOKUPS = ("seeds", "backward", "forward", "s2", "crossref", "crossref_works")
 
 __all__ = ["TYPE", "DEFAULT_URL", "KEY_ENV", "HINTS", "BATCH", "DIRECTIONS", "auth", "first", "hosts", "parse",
            "seed_key", "work_id"]
@@ -257,14 +256,12 @@ def _after(note: dict[str, Any], role: str, missing: list[str], notes: list[str]
     direction = note["direction"]
     backward = direction in ("backward", "both")
     lacking = list(note.get("lacking") or [])
+    # DOIs another database may have (with a fallback to ask); OpenAlex ids only OpenAlex knows.
+    ids, dois = [k for k in missing if work_id(k)], [k for k in missing if not work_id(k)]
     if role == "seeds":
-        lacking += [k for k in missing if not work_id(k) and k not in lacking]
-        if missing and not (fallback and any(not work_id(k) for k in missing)):
-            notes.append(_missing(role, missing, note))
-        elif missing:
-            ids = [k for k in missing if work_id(k)]
-            if ids:
-                notes.append(_missing(role, ids, note))
+        lacking += [k for k in dois if k not in lacking] if fallback else []
+        if ids or (dois and not fallback):
+            notes.append(_missing(role, missing if not fallback else ids, note))
         note["lacking"] = lacking
     if role == "seeds" and not any(kind == "seeds" for kind, _ in queue):
         asked_seeds = set(note.get("all_seeds") or [])
@@ -276,9 +273,9 @@ def _after(note: dict[str, Any], role: str, missing: list[str], notes: list[str]
             later = [["s2", batch] for batch in _batches(lacking, S2_BATCH)]
         elif lacking and fallback.get("crossref") and backward:
             later = [["crossref", batch] for batch in _batches(lacking)]
-        else:
+        else:  # a fallback that cannot help here (Crossref has no citing works): said now
             later = []
-            if lacking and fallback:
+            if lacking:
                 notes.append(_missing("seeds", lacking, note))
         queue = chase + queue + ahead + later
         note.update(refs=[], forward_ids=[], lacking=[])  # queued now: not carried by every later request
@@ -297,14 +294,10 @@ def _after(note: dict[str, Any], role: str, missing: list[str], notes: list[str]
             if note.get("unstructured"):
                 notes.append(f"{note['unstructured']} references deposited in Crossref without a DOI: not chased")
     elif role == "backward" and missing:
-        dois = [k for k in missing if not work_id(k)]
-        if dois and fallback.get("crossref"):
-            queue += [["crossref_works", batch] for batch in _batches(dois)]
-            ids = [k for k in missing if work_id(k)]
-            if ids:
-                notes.append(_missing(role, ids, note))
-        else:
-            notes.append(_missing(role, missing, note))
+        asking = bool(dois and fallback.get("crossref"))
+        queue += [["crossref_works", batch] for batch in _batches(dois)] if asking else []
+        if ids or not asking:
+            notes.append(_missing(role, ids if asking else missing, note))
     elif role == "crossref_works" and missing:
         notes.append(_missing(role, missing, note))
     if not queue:

@@ -74,8 +74,8 @@ def lookup(http: PoliteSession, env: Mapping[str, str], dois: list[str]) -> Answ
         return answers
     base = (env.get(URL_ENV) or DEFAULT_URL).rstrip("/")
     # Only the contact address goes to Unpaywall: no OpenAlex or other key is among its parameters.
-    client = SourceClient(http, label="full-text lookup (unpaywall)", query="open-access locations by DOI", rate=RATES["unpaywall"],
-                          redactor=Redactor.from_env(env), auth_params={"email": mailto},
+    client = SourceClient(http, label="full-text lookup (unpaywall)", query="open-access locations by DOI",
+                          rate=RATES["unpaywall"], redactor=Redactor.from_env(env), auth_params={"email": mailto},
                           user_agent=user_agent(mailto), hints=HINTS)
     for number, doi in enumerate(dois, start=1):
         if answers.note:  # Unpaywall refused the address: every other DOI would be refused too
