@@ -177,8 +177,10 @@ def _fetch_one(ctx: Context, http: PoliteSession, work: dict[str, Any], found: d
             problems.append(f"{exc} ({candidate.url})")
             continue
         target = folder / f"{work['work_id']}{kept.suffix}"
-        if target.exists():  # a person's file (or an earlier fetch) is never replaced
-            return row | {"status": "not retrieved", "reason": f"{target.name} exists already; not replaced"}
+        sidecar = target.with_name(target.name + ".json")
+        for path in (target, sidecar):  # a person's file (or an earlier fetch's) is never replaced
+            if path.exists():
+                return row | {"status": "not retrieved", "reason": f"{path.name} exists already; not replaced"}
         sha = sha256_bytes(kept.body)
         write_bytes(target, kept.body)
         meta = {"work_id": work["work_id"], "doi": doi, "url": kept.url, "host": candidate.host,
@@ -188,7 +190,7 @@ def _fetch_one(ctx: Context, http: PoliteSession, work: dict[str, Any], found: d
                 "format": "HTML" if kept.suffix == ".html" else "PDF"}
         if kept.via:
             meta["citation_pdf_url_of"] = kept.via
-        write_json(target.with_name(target.name + ".json"), meta)
+        write_json(sidecar, meta)
         return row | {"status": "retrieved", "url": kept.url, "host": candidate.host, "licence": candidate.licence,
                       "version": candidate.version, "file": ctx.store.relative(target), "sha256": sha,
                       "bytes": len(kept.body), "checked_by": kept.checked_by}

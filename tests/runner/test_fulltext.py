@@ -109,3 +109,18 @@ def test_the_command_needs_a_fulltext_folder(tmp_path: Path, capsys: pytest.Capt
         run_fulltext_fetch(Context.load(tmp_path, "config/review.yaml"))
     assert main(["--root", str(tmp_path), "fulltext", "fetch"]) == 2
     assert "coding.fulltext: not set; full texts are kept in that folder" in capsys.readouterr().err
+
+
+def test_a_file_already_in_the_folder_is_never_replaced(server: ReplayServer, tmp_path: Path) -> None:
+    """A note someone keeps beside a report under the sidecar's name stays as typed; the work is
+    logged as not retrieved, with that reason."""
+    ctx = review(tmp_path)
+    folder = tmp_path / "data" / "ft" / "fulltext"
+    note = folder / "W1.pdf.json"
+    note.write_text('{"my note": "asked the library on 2 December"}', encoding="utf-8")
+    summary = run_fulltext_fetch(ctx)
+    assert summary.retrieved == 0
+    assert note.read_text(encoding="utf-8") == '{"my note": "asked the library on 2 December"}'
+    assert not (folder / "W1.pdf").exists()
+    log = retrieval_log(ctx).set_index("work_id")
+    assert (log.loc["W1", "status"], log.loc["W1", "reason"]) == ("not retrieved", "W1.pdf.json exists already; not replaced")
